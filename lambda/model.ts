@@ -1,0 +1,257 @@
+/**
+ * The world as the engine sees it: a read-only snapshot gathered by the adapters,
+ * then diagnosed and planned by pure functions. Field names follow the AWS APIs
+ * (camelCased) so that adapters stay thin.
+ */
+import type { Action, Finding, InstanceReport, RegistrationSource } from './report';
+
+/** Which input kind asked for the run (contract section 6). */
+export type TriggerKind = 'cloudtrail' | 'instance-launch' | 'schedule' | 'manual' | 'cli';
+
+/** One node group to examine. `nodegroupName` absent = every node group of the cluster. */
+export interface Target {
+  clusterName: string;
+  nodegroupName?: string;
+  trigger: TriggerKind;
+  /** Per-invocation dry-run override (manual payload `dryRun`). */
+  dryRun?: boolean;
+  /** Free-form description of the triggering event, for logs. */
+  triggerDetail?: string;
+}
+
+/** An input the handler must not act on, with the reason (outcome SKIPPED). */
+export interface SkippedInput {
+  skipped: true;
+  clusterName?: string;
+  nodegroupName?: string;
+  reason: string;
+}
+
+export interface ScalingConfig {
+  minSize: number;
+  maxSize: number;
+  desiredSize: number;
+}
+
+export interface HealthIssue {
+  code: string;
+  message?: string;
+  resourceIds: string[];
+}
+
+export interface NodegroupInfo {
+  clusterName: string;
+  nodegroupName: string;
+  /** EKS status: CREATING | ACTIVE | UPDATING | DELETING | CREATE_FAILED | DELETE_FAILED | DEGRADED */
+  status: string;
+  subnetIds: string[];
+  scalingConfig: ScalingConfig;
+  tags: Record<string, string>;
+  autoScalingGroupNames: string[];
+  healthIssues: HealthIssue[];
+}
+
+export interface ClusterInfo {
+  name: string;
+  status: string;
+  /** https URL of the Kubernetes API */
+  endpoint?: string;
+  /** base64 PEM bundle, as DescribeCluster returns it */
+  certificateAuthorityData?: string;
+  vpcId: string;
+  endpointPublicAccess: boolean;
+  endpointPrivateAccess: boolean;
+}
+
+export interface AutoScalingGroupInfo {
+  name: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  tags: Record<string, string>;
+  instances: { instanceId: string; lifecycleState: string; healthStatus: string; availabilityZone: string }[];
+}
+
+export interface InstanceInfo {
+  instanceId: string;
+  /** pending | running | shutting-down | terminated | stopping | stopped */
+  state: string;
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  /** ISO-8601 */
+  launchTime: string;
+  publicIpAddress?: string;
+  privateDnsName?: string;
+  autoScalingGroupName?: string;
+}
+
+export interface SubnetInfo {
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  cidrBlock: string;
+  mapPublicIpOnLaunch: boolean;
+}
+
+export interface RouteInfo {
+  destinationCidrBlock?: string;
+  destinationIpv6CidrBlock?: string;
+  destinationPrefixListId?: string;
+  gatewayId?: string;
+  natGatewayId?: string;
+  transitGatewayId?: string;
+  networkInterfaceId?: string;
+  vpcPeeringConnectionId?: string;
+  instanceId?: string;
+  localGatewayId?: string;
+  carrierGatewayId?: string;
+  egressOnlyInternetGatewayId?: string;
+  coreNetworkArn?: string;
+  /** active | blackhole */
+  state: string;
+  /** CreateRouteTable | CreateRoute | EnableVgwRoutePropagation */
+  origin?: string;
+}
+
+export interface RouteTableInfo {
+  routeTableId: string;
+  vpcId: string;
+  /** true when this is the VPC's main route table */
+  main: boolean;
+  /** subnets explicitly associated with this table */
+  subnetIds: string[];
+  routes: RouteInfo[];
+}
+
+export interface NatGatewayInfo {
+  natGatewayId: string;
+  subnetId: string;
+  vpcId: string;
+  /** pending | failed | available | deleting | deleted */
+  state: string;
+  /** public | private */
+  connectivityType: string;
+}
+
+export interface InternetGatewayInfo {
+  internetGatewayId: string;
+  /** VPCs the gateway is attached to (attachment state available/attached) */
+  attachedVpcIds: string[];
+}
+
+export interface VpcEndpointInfo {
+  vpcEndpointId: string;
+  vpcId: string;
+  serviceName: string;
+  vpcEndpointType: string;
+  state: string;
+  subnetIds: string[];
+  routeTableIds: string[];
+}
+
+/** The network facts of one VPC, enough to resolve any subnet's egress path. */
+export interface NetworkSnapshot {
+  vpcId: string;
+  subnets: SubnetInfo[];
+  /** every route table of the VPC (so the main table and NAT subnets' tables are known) */
+  routeTables: RouteTableInfo[];
+  natGateways: NatGatewayInfo[];
+  internetGateways: InternetGatewayInfo[];
+  vpcEndpoints: VpcEndpointInfo[];
+}
+
+export interface NodeInfo {
+  name: string;
+  providerID?: string;
+  /** instance id parsed from providerID, when it is an EC2 instance */
+  instanceId?: string;
+  ready: boolean;
+}
+
+/** How registration was established. */
+export interface RegistrationSnapshot {
+  source: RegistrationSource;
+  /** Nodes of the node group (kubernetes-api source only). */
+  nodes: NodeInfo[];
+  /** Why the Kubernetes API could not be used (nodegroup-health source only). */
+  unavailableReason?: string;
+}
+
+/** Everything the diagnosis needs, gathered with a bounded number of calls. */
+export interface Snapshot {
+  region: string;
+  /** ISO-8601 time the snapshot was taken: the diagnosis's clock. */
+  takenAt: string;
+  cluster: ClusterInfo;
+  nodegroup: NodegroupInfo;
+  autoScalingGroups: AutoScalingGroupInfo[];
+  /** live instances of the node group's ASGs (terminated ones excluded) */
+  instances: InstanceInfo[];
+  registration: RegistrationSnapshot;
+  network: NetworkSnapshot;
+}
+
+/** The effective egress path of one subnet, as diagnosed. */
+export type EgressKind =
+  | 'nat'
+  | 'internet-gateway'
+  | 'none'
+  | 'blackhole'
+  | 'nat-unavailable'
+  | 'unverified'
+  | 'vpc-endpoints';
+
+export interface SubnetPath {
+  subnetId: string;
+  availabilityZone: string;
+  routeTableId: string;
+  /** the route table is the VPC's main table (no explicit association) */
+  viaMainTable: boolean;
+  /** the route table also serves other subnets, or is the main table */
+  shared: boolean;
+  egress: EgressKind;
+  defaultRoute?: RouteInfo;
+  /** the subnet has the interface/gateway endpoints nodes need without internet egress */
+  hasPrivateEndpointPath: boolean;
+}
+
+export interface Diagnosis {
+  instances: InstanceReport[];
+  findings: Finding[];
+  subnetPaths: SubnetPath[];
+  /** instance ids older than the grace period with no Node */
+  unregisteredInstanceIds: string[];
+  /** instances that are still inside the grace period, not judged yet */
+  youngInstanceIds: string[];
+}
+
+/** A plan is an ordered list of actions (status 'planned') plus why nothing else was planned. */
+export interface Plan {
+  actions: Action[];
+  /** set when a problem was found that the tool must not or cannot fix */
+  unresolvedReason?: string;
+}
+
+/** The `detail` of each action type: what execute needs, and what the report shows. */
+export interface RouteActionDetail {
+  routeTableId: string;
+  destinationCidrBlock: '0.0.0.0/0';
+  natGatewayId: string;
+  /** subnets whose unregistered instances this route serves */
+  subnetIds: string[];
+  /** the route being replaced (REPLACE_ROUTE only) */
+  previousRoute?: RouteInfo;
+}
+
+export interface ReplaceInstancesDetail {
+  instanceIds: string[];
+  autoScalingGroupNames: string[];
+}
+
+export interface ScaleCycleDetail {
+  clusterName: string;
+  nodegroupName: string;
+  /** the scaling config to restore after desiredSize 0 */
+  original: ScalingConfig;
+}

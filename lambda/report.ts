@@ -1,0 +1,83 @@
+/**
+ * The remediation report: the public shape of contract section 2.
+ * Field names here are stable API — alarms, dashboards and black-box tests read them.
+ */
+
+export type Outcome = 'HEALTHY' | 'REMEDIATED' | 'DRY_RUN' | 'UNRESOLVED' | 'SKIPPED' | 'FAILED';
+
+export type RegistrationSource = 'kubernetes-api' | 'nodegroup-health';
+
+export type FindingCode =
+  | 'NODES_NOT_REGISTERED'
+  | 'NO_DEFAULT_ROUTE'
+  | 'BLACKHOLE_DEFAULT_ROUTE'
+  | 'NAT_GATEWAY_NOT_AVAILABLE'
+  | 'NO_USABLE_NAT_GATEWAY'
+  | 'SHARED_ROUTE_TABLE'
+  | 'PUBLIC_SUBNET_WITHOUT_PUBLIC_IP'
+  | 'EGRESS_VIA_UNVERIFIED_TARGET'
+  // Extensions (the contract allows more codes):
+  /** The Kubernetes API could not be used; registration was read from the node group's health. */
+  | 'KUBERNETES_API_UNAVAILABLE'
+  /** A NAT gateway override was given but fails the safety rules. */
+  | 'NAT_GATEWAY_OVERRIDE_REJECTED'
+  /** Registered nodes exist but are NotReady (reported, never acted on). */
+  | 'NODES_NOT_READY';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export type ActionType = 'CREATE_ROUTE' | 'REPLACE_ROUTE' | 'REPLACE_INSTANCES' | 'SCALE_CYCLE';
+
+export type ActionStatus = 'planned' | 'done' | 'failed' | 'skipped';
+
+export interface InstanceReport {
+  instanceId: string;
+  subnetId: string;
+  availabilityZone: string;
+  /** ISO-8601 */
+  launchTime: string;
+  registered: boolean;
+  nodeName?: string;
+  ready?: boolean;
+}
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  resourceId: string;
+  message: string;
+  remediable: boolean;
+  evidence: Record<string, unknown>;
+}
+
+export interface Action {
+  type: ActionType;
+  resourceId: string;
+  status: ActionStatus;
+  detail: Record<string, unknown>;
+}
+
+export interface Verification {
+  status: 'joined' | 'pending' | 'not-attempted';
+  registered: number;
+  expected: number;
+}
+
+export interface Report {
+  clusterName: string;
+  nodegroupName: string;
+  region: string;
+  outcome: Outcome;
+  reason: string;
+  dryRun: boolean;
+  registrationSource: RegistrationSource;
+  instances: InstanceReport[];
+  findings: Finding[];
+  actions: Action[];
+  verification: Verification;
+}
+
+/** What a run over several node groups returns. */
+export interface MultiReport {
+  reports: Report[];
+}
