@@ -59,3 +59,14 @@ export class ResourceInUseError extends Error {
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
+
+/**
+ * An event-driven run ended FAILED: thrown after the report is logged so that Lambda's async
+ * retries and the dead-letter destination keep the event (nothing lost).
+ */
+export class RemediationFailedError extends Error {
+  override readonly name = 'RemediationFailedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,4 +1,126 @@
-/** Lambda entry point (contract section 6). Placeholder until the engine lands. */
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+/**
+ * Lambda entry point (contract section 6): parse the input, run the engine, then log, count,
+ * publish and return the report. Everything else lives in the engine.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { SnsReportPublisher } from './aws/sns';
+import { configFromEnv, type Config } from './config';
+import { clustersInScope, runTarget, type EngineDeps } from './engine';
+import { describeError, RemediationFailedError } from './errors';
+import { parseInput, resolveAutoScalingGroupTarget, targetsForClusters } from './inputs';
+import type { Target } from './model';
+import type { Ports, ReportPublisher } from './ports';
+import type { MultiReport, Report } from './report';
+import { createPorts } from './wiring';
+
+export interface HandlerRuntime {
+  config: Config;
+  region: string;
+  ports: Ports;
+  logger: Logger;
+  metrics?: Metrics;
+  publisher?: ReportPublisher;
+  sleep?: EngineDeps['sleep'];
+  now?: EngineDeps['now'];
+}
+
+export const METRIC_NAMESPACE = 'EksNodeJoinRemediator';
+export const OUTCOME_METRIC = 'RemediationOutcome';
+
+/** Built once per container: configuration errors surface on the first invocation, before any AWS call. */
+export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerRuntime {
+  const config = configFromEnv(env);
+  const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  if (!region) throw new Error('AWS_REGION is not set');
+  return {
+    config,
+    region,
+    ports: createPorts(region),
+    logger: new Logger({ serviceName: env['POWERTOOLS_SERVICE_NAME'] ?? 'eks-node-join-remediator' }),
+    metrics: new Metrics({ namespace: env['POWERTOOLS_METRICS_NAMESPACE'] ?? METRIC_NAMESPACE }),
+    publisher: config.reportTopicArn ? new SnsReportPublisher(config.reportTopicArn) : undefined,
+  };
+}
+
+function skippedReport(runtime: HandlerRuntime, reason: string, clusterName = '', nodegroupName = ''): Report {
+  return {
+    clusterName,
+    nodegroupName,
+    region: runtime.region,
+    outcome: 'SKIPPED',
+    reason,
+    dryRun: runtime.config.dryRun,
+    registrationSource: 'kubernetes-api',
+    instances: [],
+    findings: [],
+    actions: [],
+    verification: { status: 'not-attempted', registered: 0, expected: 0 },
+  };
+}
+
+/** Input → targets: the lookups some inputs need (ASG tags, the region's clusters) happen here. */
+async function resolveTargets(event: unknown, runtime: HandlerRuntime, deps: EngineDeps): Promise<Target[] | Report> {
+  let parsed = parseInput(event, runtime.config);
+  if (parsed.kind === 'sweep') {
+    return targetsForClusters(await clustersInScope(deps), runtime.config, parsed.triggerDetail);
+  }
+  if (parsed.kind === 'autoscaling-group') {
+    const [group] = await runtime.ports.autoscaling.describeAutoScalingGroups([parsed.autoScalingGroupName]);
+    parsed = resolveAutoScalingGroupTarget(parsed, group?.tags, runtime.config);
+  }
+  if (parsed.kind === 'skipped') {
+    const { reason, clusterName, nodegroupName } = parsed.skipped;
+    return skippedReport(runtime, reason, clusterName, nodegroupName);
+  }
+  return parsed.targets;
+}
+
+export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
+  let runtime: HandlerRuntime | undefined;
+  return async (event: unknown, context?: Partial<Context>): Promise<Report | MultiReport> => {
+    runtime ??= build();
+    const rt = runtime;
+    const deps: EngineDeps = {
+      ports: rt.ports,
+      config: rt.config,
+      region: rt.region,
+      logger: rt.logger,
+      sleep: rt.sleep,
+      now: rt.now,
+      remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
+    };
+    // A ValidationError from parsing propagates as the invocation's error: no AWS call was made.
+    const resolved = await resolveTargets(event, rt, deps);
+    const reports: Report[] = [];
+    const singleNodegroup = !Array.isArray(resolved) || (resolved.length === 1 && resolved[0]!.nodegroupName !== undefined);
+    if (Array.isArray(resolved)) {
+      for (const target of resolved) reports.push(...(await runTarget(target, deps)));
+    } else {
+      reports.push(resolved);
+    }
+
+    for (const report of reports) {
+      rt.logger.info('remediation report', { report });
+      rt.metrics?.singleMetric().addDimension('Outcome', report.outcome).addMetric(OUTCOME_METRIC, MetricUnit.Count, 1);
+      if (rt.publisher && report.outcome !== 'SKIPPED' && report.outcome !== 'HEALTHY') {
+        try {
+          await rt.publisher.publish(`[${report.outcome}] ${report.clusterName}/${report.nodegroupName}`, JSON.stringify(report, null, 2));
+        } catch (error) {
+          rt.logger.error('publishing the report failed', { error: describeError(error) });
+        }
+      }
+    }
+
+    const failures = reports.filter((r) => r.outcome === 'FAILED');
+    const manual = typeof event === 'object' && event !== null && 'clusterName' in event;
+    if (failures.length > 0 && !manual) {
+      // Event-driven: let the async retry / dead-letter queue keep the event.
+      throw new RemediationFailedError(failures.map((r) => `${r.clusterName}/${r.nodegroupName}: ${r.reason}`).join(' | '));
+    }
+    return singleNodegroup && reports.length === 1 ? reports[0]! : { reports };
+  };
+}
+
+export const handler = createHandler();

@@ -68,3 +68,8 @@ export interface Ports {
   autoscaling: AutoScalingPort;
   kubernetes: KubernetesPort;
 }
+
+/** Where finished reports go besides the log (SNS in Lambda; nothing in the CLI). */
+export interface ReportPublisher {
+  publish(subject: string, message: string): Promise<void>;
+}

@@ -1,0 +1,83 @@
+/**
+ * diagnose(snapshot, config): which instances never joined, and why, as findings with evidence.
+ * Pure: the snapshot's `takenAt` is the clock. Safety decisions are not taken here (see plan.ts);
+ * `remediable` only tells the reader whether the plan will fix a finding under this configuration.
+ */
+import type { Config } from '../config';
+import type { Diagnosis, Snapshot, SubnetPath } from '../model';
+import type { Finding } from '../report';
+import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
+import { diagnoseRoutes } from './routes';
+
+export { chooseNatGateway, natGatewayRejection, describeCandidates } from './nat';
+export type { NatCandidate, NatChoice, NatRequest } from './nat';
+export { assessRegistration, nodeCreationFailureInstanceIds, nodesByInstanceId } from './registration';
+export type { RegistrationAssessment } from './registration';
+export { diagnoseRoutes, judgeDefaultRoute, privateEndpointPath, routeFixFor } from './routes';
+export type { DefaultRouteVerdict } from './routes';
+
+type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
+
+export function diagnose(snapshot: Snapshot, config: DiagnosisConfig): Diagnosis {
+  const registration = assessRegistration(snapshot, config);
+  const routes = diagnoseRoutes(snapshot, registration.unregisteredInstanceIds, config);
+
+  const findings: Finding[] = [];
+  if (registration.unregisteredInstanceIds.length > 0) {
+    findings.push(
+      notRegisteredFinding(snapshot, config, registration.unregisteredInstanceIds, routes.subnetPaths, {
+        workingPathSubnetIds: routes.workingPathSubnetIds,
+        fixableSubnetIds: routes.fixableSubnetIds,
+      }),
+    );
+  }
+  const notReady = registration.findings.filter((f) => f.code === 'NODES_NOT_READY');
+  findings.push(...registration.findings.filter((f) => f.code !== 'NODES_NOT_READY'));
+  findings.push(...routes.findings);
+  findings.push(...notReady);
+
+  return {
+    instances: registration.instances,
+    findings,
+    subnetPaths: routes.subnetPaths,
+    unregisteredInstanceIds: registration.unregisteredInstanceIds,
+    youngInstanceIds: registration.youngInstanceIds,
+  };
+}
+
+function notRegisteredFinding(
+  snapshot: Snapshot,
+  config: DiagnosisConfig,
+  unregisteredInstanceIds: string[],
+  subnetPaths: SubnetPath[],
+  routes: { workingPathSubnetIds: string[]; fixableSubnetIds: string[] },
+): Finding {
+  const unregistered = snapshot.instances.filter((i) => unregisteredInstanceIds.includes(i.instanceId));
+  const subnetIds = [...new Set(unregistered.map((i) => i.subnetId))].sort();
+  const fixable = unregistered.some((i) => routes.fixableSubnetIds.includes(i.subnetId));
+  const working = [...new Set(routes.workingPathSubnetIds)].sort();
+  const failedPerEks = [...nodeCreationFailureInstanceIds(snapshot.nodegroup)].sort();
+  const cause =
+    working.length > 0
+      ? ` The egress path of ${working.join(', ')} looks fine, so routing does not explain it there: check the node ` +
+        'IAM role and its access entry, security groups, and the instance bootstrap logs.'
+      : '';
+  return {
+    code: 'NODES_NOT_REGISTERED',
+    severity: 'error',
+    resourceId: snapshot.nodegroup.nodegroupName,
+    message:
+      `${unregisteredInstanceIds.length} instance(s) older than ${config.graceSeconds}s have no Node object: ` +
+      `${unregisteredInstanceIds.join(', ')}.${cause}`,
+    remediable: fixable && config.recycle !== 'none',
+    evidence: {
+      instanceIds: unregisteredInstanceIds,
+      graceSeconds: config.graceSeconds,
+      registrationSource: snapshot.registration.source,
+      subnetIds,
+      egressBySubnet: Object.fromEntries(subnetPaths.map((p) => [p.subnetId, p.egress])),
+      workingPathSubnetIds: working,
+      ...(failedPerEks.length > 0 ? { nodeCreationFailureInstanceIds: failedPerEks } : {}),
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Which instances of the node group registered as Kubernetes nodes, which never did, and
+ * which cannot be judged yet. The snapshot's `takenAt` is the clock.
+ *
+ * Sources of truth:
+ * - kubernetes-api: an instance is registered when a Node's providerID names it.
+ * - nodegroup-health (the Kubernetes API could not be used): EKS's NodeCreationFailure
+ *   health issue names the instances that failed to join. Silence proves nothing, so an
+ *   instance it does not list is "unverified": reported `registered: false` (not proven
+ *   registered), never counted as joined, and never recycled or scale-cycled on.
+ *
+ * Only `running` instances old enough are judged: `pending` ones are still booting (young),
+ * and instances stopping, stopped or leaving their Auto Scaling group are not judged at all.
+ * "Older than the grace period" means age >= graceSeconds, so a grace of 0 judges at once.
+ */
+import type { Config } from '../config';
+import type { InstanceInfo, NodeInfo, NodegroupInfo, Snapshot } from '../model';
+import type { Finding, InstanceReport } from '../report';
+
+export const NODE_CREATION_FAILURE = 'NodeCreationFailure';
+
+/** Auto Scaling lifecycle states of an instance on its way out (not judged). */
+const LEAVING_LIFECYCLE = /^(Terminating|Detaching|Detached|EnteringStandby|Standby|Warmed)/;
+
+/** Instances their Auto Scaling group is terminating, detaching or keeping in standby / a warm pool. */
+export function instancesLeavingTheirGroup(snapshot: Snapshot): Set<string> {
+  return new Set(
+    snapshot.autoScalingGroups
+      .flatMap((group) => group.instances)
+      .filter((i) => LEAVING_LIFECYCLE.test(i.lifecycleState))
+      .map((i) => i.instanceId),
+  );
+}
+
+export interface RegistrationAssessment {
+  instances: InstanceReport[];
+  /** instances a Node object proves registered */
+  registeredInstanceIds: string[];
+  /** old enough, running, and proven not registered */
+  unregisteredInstanceIds: string[];
+  /** inside the grace period (or still pending): not judged yet */
+  youngInstanceIds: string[];
+  /** nodegroup-health source only: old enough but not listed as failed, so unknown */
+  unverifiedInstanceIds: string[];
+  /** stopping, stopped or leaving the Auto Scaling group: not judged */
+  notJudgedInstanceIds: string[];
+  findings: Finding[];
+}
+
+/** Instance ids EKS lists under NodeCreationFailure in the node group's health. */
+export function nodeCreationFailureInstanceIds(nodegroup: NodegroupInfo): Set<string> {
+  return new Set(
+    nodegroup.healthIssues.filter((issue) => issue.code === NODE_CREATION_FAILURE).flatMap((issue) => issue.resourceIds),
+  );
+}
+
+/**
+ * Instances proven registered. The plan uses this (not the diagnosis) as the last word on
+ * which instances must never be terminated. With the nodegroup-health source nothing is
+ * proven registered, which is why the plan only ever acts on NodeCreationFailure instances.
+ */
+export function nodesByInstanceId(snapshot: Snapshot): Map<string, NodeInfo> {
+  const byId = new Map<string, NodeInfo>();
+  if (snapshot.registration.source !== 'kubernetes-api') return byId;
+  for (const node of snapshot.registration.nodes) {
+    if (node.instanceId && !byId.has(node.instanceId)) byId.set(node.instanceId, node);
+  }
+  return byId;
+}
+
+function ageSeconds(instance: InstanceInfo, takenAt: string): number | undefined {
+  const launched = Date.parse(instance.launchTime);
+  const now = Date.parse(takenAt);
+  if (Number.isNaN(launched) || Number.isNaN(now)) return undefined;
+  return (now - launched) / 1000;
+}
+
+type Verdict = 'registered' | 'unregistered' | 'young' | 'unverified' | 'not-judged';
+
+export function assessRegistration(snapshot: Snapshot, config: Pick<Config, 'graceSeconds'>): RegistrationAssessment {
+  const nodes = nodesByInstanceId(snapshot);
+  const failed = nodeCreationFailureInstanceIds(snapshot.nodegroup);
+  const fromKubernetes = snapshot.registration.source === 'kubernetes-api';
+  const leaving = instancesLeavingTheirGroup(snapshot);
+
+  const verdictOf = (instance: InstanceInfo): Verdict => {
+    if (nodes.has(instance.instanceId)) return 'registered';
+    if (leaving.has(instance.instanceId)) return 'not-judged';
+    if (instance.state === 'pending') return 'young';
+    if (instance.state !== 'running') return 'not-judged';
+    const age = ageSeconds(instance, snapshot.takenAt);
+    // An unreadable launch time is never taken as "old": not judging is the safe side.
+    if (age === undefined || age < config.graceSeconds) return 'young';
+    if (fromKubernetes) return 'unregistered';
+    return failed.has(instance.instanceId) ? 'unregistered' : 'unverified';
+  };
+
+  const result: RegistrationAssessment = {
+    instances: [],
+    registeredInstanceIds: [],
+    unregisteredInstanceIds: [],
+    youngInstanceIds: [],
+    unverifiedInstanceIds: [],
+    notJudgedInstanceIds: [],
+    findings: [],
+  };
+  const lists: Record<Verdict, string[]> = {
+    registered: result.registeredInstanceIds,
+    unregistered: result.unregisteredInstanceIds,
+    young: result.youngInstanceIds,
+    unverified: result.unverifiedInstanceIds,
+    'not-judged': result.notJudgedInstanceIds,
+  };
+
+  for (const instance of snapshot.instances) {
+    const node = nodes.get(instance.instanceId);
+    lists[verdictOf(instance)].push(instance.instanceId);
+    result.instances.push({
+      instanceId: instance.instanceId,
+      subnetId: instance.subnetId,
+      availabilityZone: instance.availabilityZone,
+      launchTime: instance.launchTime,
+      registered: node !== undefined,
+      ...(node ? { nodeName: node.name, ready: node.ready } : {}),
+    });
+  }
+
+  result.findings.push(...registrationFindings(snapshot, result, failed));
+  return result;
+}
+
+/** KUBERNETES_API_UNAVAILABLE and NODES_NOT_READY; NODES_NOT_REGISTERED needs the routes, see diagnose(). */
+function registrationFindings(
+  snapshot: Snapshot,
+  assessment: RegistrationAssessment,
+  failed: Set<string>,
+): Finding[] {
+  const findings: Finding[] = [];
+  const nodegroupName = snapshot.nodegroup.nodegroupName;
+  const { registration } = snapshot;
+
+  if (registration.source === 'nodegroup-health') {
+    const reason = registration.unavailableReason ?? 'unknown reason';
+    findings.push({
+      code: 'KUBERNETES_API_UNAVAILABLE',
+      severity: 'warning',
+      resourceId: snapshot.cluster.name,
+      message:
+        `The Kubernetes API of ${snapshot.cluster.name} could not be used (${reason}); registration was read from ` +
+        `the node group's ${NODE_CREATION_FAILURE} health issue instead, which proves failures but never success.`,
+      remediable: false,
+      evidence: {
+        unavailableReason: reason,
+        nodeCreationFailureInstanceIds: [...failed].sort(),
+        unverifiedInstanceIds: assessment.unverifiedInstanceIds,
+      },
+    });
+  }
+
+  const notReady = registration.source === 'kubernetes-api' ? registration.nodes.filter((n) => !n.ready) : [];
+  if (notReady.length > 0) {
+    findings.push({
+      code: 'NODES_NOT_READY',
+      severity: 'warning',
+      resourceId: nodegroupName,
+      message:
+        `${notReady.length} node(s) registered but are NotReady: ${notReady.map((n) => n.name).join(', ')}. ` +
+        'The network path works for them (they registered); the remediator does not act on this.',
+      remediable: false,
+      evidence: {
+        nodeNames: notReady.map((n) => n.name),
+        instanceIds: notReady.map((n) => n.instanceId).filter((id): id is string => !!id),
+      },
+    });
+  }
+
+  return findings;
+}

@@ -1,0 +1,360 @@
+/**
+ * plan(snapshot, diagnosis, config): the actions that fix what the diagnosis found — and the
+ * one place where the safety rules of contract section 3 are enforced. The diagnosis is read
+ * for *what* is wrong; every safety-relevant fact is re-read from the snapshot here, so a
+ * mistake in the diagnosis cannot make the plan unsafe.
+ *
+ * Safety rules (each one is a named guard below):
+ * 1. A route is only written when 0.0.0.0/0 is missing (CREATE_ROUTE) or is a blackhole that
+ *    pointed at a NAT gateway (REPLACE_ROUTE). An active route is never replaced; nothing is
+ *    ever deleted (there is no delete action type).
+ * 2. The new target is a NAT gateway that passes `natGatewayRejection` (available, public,
+ *    same VPC, its subnet routes 0.0.0.0/0 to an attached internet gateway); same AZ preferred.
+ *    A configured override must pass the same rule, else no route is written.
+ * 3. A shared or main route table is only changed when config.allowSharedRouteTables.
+ * 4. One route action per route table (subnets sharing a table are served together).
+ * 5. REPLACE_INSTANCES only names instances proven unregistered: running, older than the grace
+ *    period, not leaving their Auto Scaling group, no Node for them (kubernetes-api) or listed
+ *    under NodeCreationFailure (nodegroup-health). Registered, young and unverified instances
+ *    are never named.
+ * 6. SCALE_CYCLE only when no instance of the node group is registered: every live instance is
+ *    proven unregistered (with nodegroup-health that means EKS lists every one of them under
+ *    NodeCreationFailure), no Node of the node group exists, and the node group is ACTIVE or
+ *    DEGRADED. Otherwise it falls back to REPLACE_INSTANCES and says why in the detail.
+ * 7. Instances are only recycled when this plan (or, via `routeTablesFixedThisRun`, this run)
+ *    fixed their subnet's route: when the path already worked, or cannot be fixed, recycling
+ *    would not help (UNRESOLVED instead, saying the cause lies elsewhere).
+ */
+import type { Config } from './config';
+import {
+  assessRegistration,
+  instancesLeavingTheirGroup,
+  nodeCreationFailureInstanceIds,
+  nodesByInstanceId,
+} from './diagnosis/registration';
+import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
+import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
+import {
+  availabilityZonesOf,
+  capitalize,
+  describeVerdict,
+  groupByRouteTable,
+  judgeDefaultRoute,
+  nodegroupSubnetIds,
+  type RouteTableGroup,
+} from './diagnosis/routes';
+import type {
+  Diagnosis,
+  InstanceInfo,
+  Plan,
+  ReplaceInstancesDetail,
+  RouteActionDetail,
+  ScaleCycleDetail,
+  Snapshot,
+} from './model';
+import type { Action, Outcome } from './report';
+
+type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
+
+/** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
+const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
+const DELETING_STATUSES = new Set(['DELETING', 'DELETE_FAILED']);
+
+function toDetail(detail: object): Record<string, unknown> {
+  return { ...detail };
+}
+
+export interface PlanOptions {
+  /**
+   * Route tables this same run already fixed (e.g. for another node group of a sweep). Their
+   * path now works, but instances that booted before the fix still need recycling.
+   */
+  routeTablesFixedThisRun?: readonly string[];
+}
+
+export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfig, options: PlanOptions = {}): Plan {
+  const fixedThisRun = new Set(options.routeTablesFixedThisRun ?? []);
+  const unresolved: string[] = [];
+  const candidates = recyclableCandidates(snapshot, diagnosis, config);
+
+  if (candidates.length > 0 && DELETING_STATUSES.has(snapshot.nodegroup.status)) {
+    return { actions: [], unresolvedReason: `The node group is ${snapshot.nodegroup.status}, so nothing is changed.` };
+  }
+
+  const { groups, subnetsWithoutTable } = groupByRouteTable(candidates, snapshot);
+  if (subnetsWithoutTable.length > 0) {
+    unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
+  }
+
+  const routeActions: Action[] = [];
+  const fixedInstances: InstanceInfo[] = [];
+  const workingGroups: RouteTableGroup[] = [];
+  for (const group of groups) {
+    const decision = routeDecision(group, snapshot, config);
+    if (decision.kind === 'action') {
+      routeActions.push(decision.action);
+      fixedInstances.push(...group.instances);
+    } else if (decision.kind === 'working' && fixedThisRun.has(group.table.routeTableId)) {
+      fixedInstances.push(...group.instances); // Rule 7: fixed by this run, just not by this plan
+    } else if (decision.kind === 'working') {
+      workingGroups.push(group);
+    } else {
+      unresolved.push(decision.reason);
+    }
+  }
+  if (workingGroups.length > 0) unresolved.push(workingPathReason(workingGroups, snapshot));
+
+  const recycle = recycleActions(snapshot, fixedInstances, config);
+  unresolved.push(...recycle.unresolved);
+  const actions = [...routeActions, ...recycle.actions];
+
+  if (actions.length === 0) {
+    const unverified = unverifiedReason(snapshot, config);
+    if (unverified) unresolved.push(unverified);
+  }
+  return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
+}
+
+// --- Rule 5: which instances may ever be recycled -------------------------------------------
+
+function ageSeconds(instance: InstanceInfo, takenAt: string): number {
+  const age = (Date.parse(takenAt) - Date.parse(instance.launchTime)) / 1000;
+  return Number.isNaN(age) ? -1 : age;
+}
+
+/** The diagnosis's unregistered instances that the snapshot independently proves unregistered. */
+export function recyclableCandidates(snapshot: Snapshot, diagnosis: Diagnosis, config: Pick<Config, 'graceSeconds'>) {
+  const nodes = nodesByInstanceId(snapshot);
+  const failedPerEks = nodeCreationFailureInstanceIds(snapshot.nodegroup);
+  const young = new Set(diagnosis.youngInstanceIds);
+  const leaving = instancesLeavingTheirGroup(snapshot);
+  const proven = (instance: InstanceInfo): boolean =>
+    instance.state === 'running' &&
+    !nodes.has(instance.instanceId) &&
+    !leaving.has(instance.instanceId) &&
+    !young.has(instance.instanceId) &&
+    ageSeconds(instance, snapshot.takenAt) >= config.graceSeconds &&
+    (snapshot.registration.source === 'kubernetes-api' || failedPerEks.has(instance.instanceId));
+  const ids = new Set(diagnosis.unregisteredInstanceIds);
+  return snapshot.instances.filter((i) => ids.has(i.instanceId) && proven(i));
+}
+
+// --- Rules 1-4: route writes ------------------------------------------------------------------
+
+type RouteDecision =
+  | { kind: 'action'; action: Action }
+  | { kind: 'working' }
+  | { kind: 'unresolved'; reason: string };
+
+function routeDecision(group: RouteTableGroup, snapshot: Snapshot, config: PlanConfig): RouteDecision {
+  const { table } = group;
+  const verdict = judgeDefaultRoute(table, snapshot);
+  const subnets = group.subnetIds.join(', ');
+
+  // Rule 1, read straight from the table: what may be written, if anything.
+  const current = defaultRouteOf(table);
+  const type: Action['type'] | undefined =
+    current === undefined
+      ? 'CREATE_ROUTE'
+      : current.state === 'blackhole' && current.natGatewayId !== undefined
+        ? 'REPLACE_ROUTE'
+        : undefined;
+
+  const working =
+    verdict.kind === 'nat' ||
+    verdict.kind === 'private-endpoints' ||
+    (verdict.kind === 'internet-gateway' && group.instances.every((i) => i.publicIpAddress));
+  if (working) return { kind: 'working' };
+  if (!type) {
+    const tail =
+      verdict.kind === 'internet-gateway'
+        ? ', and its instances have no public IP'
+        : verdict.kind === 'nat-unusable'
+          ? '; an active route is never replaced'
+          : verdict.kind === 'blackhole'
+            ? '; only blackhole routes to a NAT gateway are rewritten'
+            : '';
+    return { kind: 'unresolved', reason: `for ${subnets}, ${describeVerdict(verdict, table.routeTableId)}${tail}` };
+  }
+
+  if (table.vpcId !== snapshot.network.vpcId) {
+    return { kind: 'unresolved', reason: `route table ${table.routeTableId} is not in ${snapshot.network.vpcId}` };
+  }
+
+  // Rule 3.
+  const sharing = routeTableSharing(table, nodegroupSubnetIds(snapshot));
+  if (sharing.shared && !config.allowSharedRouteTables) {
+    const what = sharing.main ? "is the VPC's main route table" : `also serves ${sharing.otherSubnetIds.join(', ')}`;
+    return {
+      kind: 'unresolved',
+      reason:
+        `${describeVerdict(verdict, table.routeTableId)}, but it ${what} and shared route tables are not allowed ` +
+        '(--allow-shared-route-tables)',
+    };
+  }
+
+  // Rule 2: chosen by the NAT rule, then checked again against the snapshot.
+  const choice = chooseNatGateway(snapshot.network, {
+    preferredAvailabilityZones: availabilityZonesOf(group.subnetIds, snapshot),
+    ...(config.natGatewayId ? { overrideNatGatewayId: config.natGatewayId } : {}),
+  });
+  const nat = choice.chosen && snapshot.network.natGateways.find((n) => n.natGatewayId === choice.chosen!.natGatewayId);
+  if (!nat || natGatewayRejection(nat, snapshot.network) !== undefined || nat.vpcId !== table.vpcId) {
+    const why = choice.override?.rejectedBecause
+      ? `the configured NAT gateway ${choice.override.natGatewayId} cannot be used (${choice.override.rejectedBecause})`
+      : `no NAT gateway of ${snapshot.network.vpcId} is usable`;
+    return { kind: 'unresolved', reason: `${describeVerdict(verdict, table.routeTableId)}, but ${why}` };
+  }
+
+  const detail: RouteActionDetail = {
+    routeTableId: table.routeTableId,
+    destinationCidrBlock: DEFAULT_ROUTE_CIDR,
+    natGatewayId: nat.natGatewayId,
+    subnetIds: group.subnetIds,
+    ...(type === 'REPLACE_ROUTE' && current ? { previousRoute: current } : {}),
+  };
+  const action: Action = { type, resourceId: table.routeTableId, status: 'planned', detail: toDetail(detail) };
+  return { kind: 'action', action };
+}
+
+function workingPathReason(groups: RouteTableGroup[], snapshot: Snapshot): string {
+  const ids = groups.flatMap((g) => g.instances.map((i) => i.instanceId)).sort();
+  const paths = groups.map((g) => {
+    const verdict = judgeDefaultRoute(g.table, snapshot);
+    return `${g.subnetIds.join(', ')}: ${describeVerdict(verdict, g.table.routeTableId)}`;
+  });
+  return (
+    `routing looks fine (${paths.join('; ')}), so it does not explain why ${ids.join(', ')} never registered — ` +
+    'check the node IAM role and its access entry, security groups and the bootstrap logs ' +
+    '(if the route was only just fixed, those instances booted without it and need replacing)'
+  );
+}
+
+// --- Rules 5-7: recycling ---------------------------------------------------------------------
+
+function autoScalingGroupOf(instance: InstanceInfo, snapshot: Snapshot): string | undefined {
+  return (
+    instance.autoScalingGroupName ??
+    snapshot.autoScalingGroups.find((g) => g.instances.some((i) => i.instanceId === instance.instanceId))?.name
+  );
+}
+
+function recycleActions(
+  snapshot: Snapshot,
+  fixedInstances: InstanceInfo[],
+  config: PlanConfig,
+): { actions: Action[]; unresolved: string[] } {
+  if (fixedInstances.length === 0 || config.recycle === 'none') return { actions: [], unresolved: [] };
+  const nodegroupName = snapshot.nodegroup.nodegroupName;
+
+  if (config.recycle === 'scale-cycle') {
+    const refusal = scaleCycleRefusal(snapshot, fixedInstances);
+    if (!refusal) {
+      const detail: ScaleCycleDetail = {
+        clusterName: snapshot.nodegroup.clusterName,
+        nodegroupName,
+        original: { ...snapshot.nodegroup.scalingConfig },
+      };
+      const action: Action = { type: 'SCALE_CYCLE', resourceId: nodegroupName, status: 'planned', detail: toDetail(detail) };
+      return { actions: [action], unresolved: [] };
+    }
+    return replaceInstances(snapshot, fixedInstances, { fallbackFrom: 'scale-cycle', fallbackReason: refusal });
+  }
+  return replaceInstances(snapshot, fixedInstances, {});
+}
+
+/** Rule 6: why the whole node group must not be scaled to zero, or undefined when it may. */
+export function scaleCycleRefusal(snapshot: Snapshot, fixedInstances: InstanceInfo[]): string | undefined {
+  const { nodegroup, registration } = snapshot;
+  if (!SCALABLE_STATUSES.has(nodegroup.status)) {
+    return `the node group is ${nodegroup.status}, and only an ACTIVE or DEGRADED node group can be scaled`;
+  }
+  if (registration.source === 'kubernetes-api' && registration.nodes.length > 0) {
+    return `${registration.nodes.length} node(s) of the node group are registered`;
+  }
+  const fixed = new Set(fixedInstances.map((i) => i.instanceId));
+  const others = snapshot.instances.filter((i) => !fixed.has(i.instanceId)).map((i) => i.instanceId);
+  if (others.length > 0) {
+    const how =
+      registration.source === 'nodegroup-health'
+        ? 'not proven unregistered (the Kubernetes API could not be used and EKS does not list them as failed), ' +
+          'or not served by the fixed route'
+        : 'registered, still inside the grace period, or not served by the fixed route';
+    return `instance(s) ${others.join(', ')} are ${how}`;
+  }
+  return undefined;
+}
+
+function replaceInstances(
+  snapshot: Snapshot,
+  instances: InstanceInfo[],
+  fallback: { fallbackFrom?: 'scale-cycle'; fallbackReason?: string },
+): { actions: Action[]; unresolved: string[] } {
+  const withGroup = instances
+    .map((instance) => ({ instance, group: autoScalingGroupOf(instance, snapshot) }))
+    .sort((a, b) => a.instance.instanceId.localeCompare(b.instance.instanceId));
+  const replaceable = withGroup.filter((x) => x.group !== undefined);
+  const orphans = withGroup.filter((x) => x.group === undefined).map((x) => x.instance.instanceId);
+  const unresolved =
+    orphans.length > 0 ? [`${orphans.join(', ')} belong to no known Auto Scaling group and are not replaced`] : [];
+  if (replaceable.length === 0) return { actions: [], unresolved };
+  const detail: ReplaceInstancesDetail & { fallbackFrom?: string; fallbackReason?: string } = {
+    instanceIds: replaceable.map((x) => x.instance.instanceId),
+    autoScalingGroupNames: [...new Set(replaceable.map((x) => x.group!))].sort(),
+    ...(fallback.fallbackFrom ? { fallbackFrom: fallback.fallbackFrom, fallbackReason: fallback.fallbackReason } : {}),
+  };
+  const action: Action = {
+    type: 'REPLACE_INSTANCES',
+    resourceId: snapshot.nodegroup.nodegroupName,
+    status: 'planned',
+    detail: toDetail(detail),
+  };
+  return { actions: [action], unresolved };
+}
+
+// --- Never healthy from silence -----------------------------------------------------------------
+
+function unverifiedReason(snapshot: Snapshot, config: Pick<Config, 'graceSeconds'>): string | undefined {
+  if (snapshot.registration.source !== 'nodegroup-health') return undefined;
+  const { unverifiedInstanceIds } = assessRegistration(snapshot, config);
+  if (unverifiedInstanceIds.length === 0) return undefined;
+  return (
+    `whether ${unverifiedInstanceIds.join(', ')} registered could not be verified: the Kubernetes API could not be used ` +
+    `(${snapshot.registration.unavailableReason ?? 'unknown reason'}) and EKS lists no NodeCreationFailure for them`
+  );
+}
+
+function sentence(parts: string[]): string {
+  return `${capitalize(parts.join('; '))}.`;
+}
+
+// --- Outcome before execution -------------------------------------------------------------------
+
+/**
+ * The report outcome when nothing will be executed (contract section 2), or undefined when the
+ * plan must be executed (the outcome then depends on execution: REMEDIATED, UNRESOLVED or FAILED).
+ * HEALTHY needs no error finding and no unresolved reason; with the nodegroup-health source,
+ * instances EKS does not list as failed make the plan UNRESOLVED, never HEALTHY.
+ */
+export function outcomeBeforeExecution(
+  diagnosis: Diagnosis,
+  thePlan: Plan,
+  dryRun: boolean,
+): { outcome: Extract<Outcome, 'HEALTHY' | 'UNRESOLVED' | 'DRY_RUN'>; reason: string } | undefined {
+  if (thePlan.actions.length > 0) {
+    if (!dryRun) return undefined;
+    const tail = thePlan.unresolvedReason ? ` Still unresolved: ${thePlan.unresolvedReason}` : '';
+    const planned = thePlan.actions.map((a) => `${a.type} ${a.resourceId}`).join(', ');
+    return { outcome: 'DRY_RUN', reason: `Dry run: ${thePlan.actions.length} action(s) planned (${planned}), none made.${tail}` };
+  }
+  const errors = diagnosis.findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0 && !thePlan.unresolvedReason) {
+    const young = diagnosis.youngInstanceIds.length;
+    const youngText = young > 0 ? `; ${young} instance(s) are still inside the grace period` : '';
+    return { outcome: 'HEALTHY', reason: `Every judged instance of the node group is registered as a node${youngText}.` };
+  }
+  return {
+    outcome: 'UNRESOLVED',
+    reason: thePlan.unresolvedReason ?? `${errors[0]!.message} Nothing safe to do automatically.`,
+  };
+}
