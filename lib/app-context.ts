@@ -1,0 +1,179 @@
+/**
+ * CDK context (`-c key=value` or cdk.json "context") → stack props. Pure: the app passes the
+ * context in. Values from the command line are strings; cdk.json may hold booleans, numbers or
+ * arrays, so every value is read as text and parsed with the Lambda's own parse functions.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { parseBoolean, parseConfig, type RawConfig } from '../lambda/config';
+import { ValidationError } from '../lambda/errors';
+import type { NodeJoinRemediatorStackProps } from './node-join-remediator-stack';
+import { MAX_TIMEOUT_SECONDS } from './remediator-settings';
+
+export const DEFAULT_STACK_NAME = 'EksNodeJoinRemediator';
+
+/** Every context key the app reads, with its meaning (docs/deploy.md lists the same). */
+export const CONTEXT_KEYS = {
+  stackName: 'CloudFormation stack name',
+  clusterNames: 'comma-separated cluster allow-list (default: every cluster in the region)',
+  dryRun: 'true: plan only, never mutate',
+  graceSeconds: 'seconds before an instance without a Node counts as unregistered',
+  recycle: 'replace-unjoined | scale-cycle | none',
+  natGatewayId: 'NAT gateway override (needs clusterNames)',
+  allowSharedRouteTables: 'true: allow changing a shared or main route table',
+  waitSeconds: 'seconds to wait for nodes to join after the fix',
+  optOutTag: 'KEY=VALUE tag that opts a node group out',
+  pollSeconds: 'seconds between verification polls',
+  timeoutSeconds: 'function timeout, 60..900',
+  memorySize: 'function memory in MB',
+  sweepSchedule: 'rate(...) or cron(...), or "off" to disable the periodic sweep',
+  logRetentionDays: 'CloudWatch Logs retention in days (a value CloudWatch accepts, e.g. 30)',
+  vpcId: 'run the function in this VPC (private cluster endpoints)',
+  subnetIds: 'comma-separated subnets for the function (with vpcId)',
+  securityGroupIds: 'comma-separated security groups for the function (with vpcId)',
+  reportTopicArn: 'publish reports to this existing SNS topic',
+  createReportTopic: 'true: create an encrypted SNS topic for reports',
+  alarmTopicArn: 'SNS topic notified by the alarms',
+  createAccessEntries: 'false: do not create EKS access entries (CONFIG_MAP clusters)',
+  kubernetesGroups: 'comma-separated Kubernetes groups for the access entries instead of the view access policy',
+  routeTableVpcIds: 'comma-separated VPC ids: only their route tables may be written',
+} as const;
+
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+export interface AppSettings {
+  readonly stackName: string;
+  readonly stackProps: NodeJoinRemediatorStackProps;
+}
+
+const SWEEP_OFF = ['off', 'false', 'none', 'disabled'];
+const SCHEDULE_EXPRESSION = /^(rate|cron)\(.+\)$/;
+const RETENTION_DAYS = new Set(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/**
+ * @param context every context value of the app (`app.node.getAllContext()`); keys that look like
+ *   ours but are unknown (typos such as `clusterName`) are rejected, CDK's own keys are ignored.
+ */
+export function appSettingsFromContext(context: Record<string, unknown>): AppSettings {
+  rejectUnknownKeys(context);
+  const text = (key: ContextKey): string | undefined => contextText(context[key], key);
+  const list = (key: ContextKey): string[] | undefined => {
+    const value = text(key);
+    return value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  };
+  const flag = (key: ContextKey): boolean | undefined => {
+    const value = text(key);
+    return value === undefined ? undefined : parseBoolean(value, key);
+  };
+
+  const raw: RawConfig = {
+    dryRun: text('dryRun'),
+    clusterNames: text('clusterNames'),
+    graceSeconds: text('graceSeconds'),
+    recycle: text('recycle'),
+    natGatewayId: text('natGatewayId'),
+    allowSharedRouteTables: text('allowSharedRouteTables'),
+    waitSeconds: text('waitSeconds'),
+    optOutTag: text('optOutTag'),
+    pollSeconds: text('pollSeconds'),
+  };
+  const config = parseConfig(raw, (key) => key);
+
+  const timeoutText = text('timeoutSeconds');
+  const memoryText = text('memorySize');
+  const retentionText = text('logRetentionDays');
+  const vpcId = text('vpcId');
+  const subnetIds = list('subnetIds');
+  const securityGroupIds = list('securityGroupIds');
+  if (vpcId === undefined && (subnetIds !== undefined || securityGroupIds !== undefined)) {
+    throw new ValidationError('subnetIds and securityGroupIds need vpcId: give the VPC the function runs in', 'vpcId');
+  }
+
+  const stackName = text('stackName') ?? DEFAULT_STACK_NAME;
+  if (!STACK_NAME.test(stackName)) {
+    throw new ValidationError(`stackName must start with a letter and hold only letters, digits and -, got "${stackName}"`, 'stackName');
+  }
+
+  const sweep = parseSweepSchedule(text('sweepSchedule'));
+  return {
+    stackName,
+    stackProps: {
+      remediator: {
+        dryRun: config.dryRun,
+        clusterNames: config.clusterNames,
+        graceSeconds: config.graceSeconds,
+        recycle: config.recycle,
+        natGatewayId: config.natGatewayId,
+        allowSharedRouteTables: config.allowSharedRouteTables,
+        waitSeconds: config.waitSeconds,
+        optOutTag: config.optOutTag,
+        pollSeconds: config.pollSeconds,
+        timeout: timeoutText === undefined ? undefined : Duration.seconds(parseTimeoutSeconds(timeoutText)),
+        memorySize: memoryText === undefined ? undefined : parseWholeNumber(memoryText, 'memorySize'),
+        logRetention: retentionText === undefined ? undefined : parseRetention(retentionText),
+        ...sweep,
+        createAccessEntries: flag('createAccessEntries'),
+        kubernetesGroups: list('kubernetesGroups'),
+        routeTableVpcIds: list('routeTableVpcIds'),
+      },
+      network: vpcId === undefined ? undefined : { vpcId, subnetIds: subnetIds ?? [], securityGroupIds },
+      reportTopicArn: text('reportTopicArn'),
+      createReportTopic: flag('createReportTopic'),
+      alarmTopicArn: text('alarmTopicArn'),
+    },
+  };
+}
+
+/** Undefined when absent or empty; arrays (cdk.json) become comma-separated text. */
+function contextText(value: unknown, key: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(',');
+  throw new ValidationError(`context ${key} must be a string, number, boolean or list of strings, got ${JSON.stringify(value)}`, key);
+}
+
+function rejectUnknownKeys(context: Record<string, unknown>): void {
+  const known = new Set<string>(Object.keys(CONTEXT_KEYS));
+  for (const key of Object.keys(context)) {
+    // CDK's own keys carry ':' '/' '@' or '-' (feature flags, aws:cdk:*, cli-telemetry...).
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key) || known.has(key)) continue;
+    const suggestion = [...known].find((candidate) => candidate.toLowerCase().startsWith(key.toLowerCase()) || key.toLowerCase().startsWith(candidate.toLowerCase()));
+    throw new ValidationError(
+      `unknown context key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known keys: ${[...known].join(', ')}`,
+      key,
+    );
+  }
+}
+
+function parseSweepSchedule(value: string | undefined): { sweepEnabled?: boolean; sweepSchedule?: events.Schedule } {
+  if (value === undefined) return {};
+  if (SWEEP_OFF.includes(value.toLowerCase())) return { sweepEnabled: false };
+  if (!SCHEDULE_EXPRESSION.test(value)) {
+    throw new ValidationError(`sweepSchedule must be rate(...) or cron(...) (EventBridge syntax) or "off", got "${value}"`, 'sweepSchedule');
+  }
+  return { sweepSchedule: events.Schedule.expression(value) };
+}
+
+function parseWholeNumber(value: string, field: string): number {
+  if (!/^\d+$/.test(value)) throw new ValidationError(`${field} must be a whole number, got "${value}"`, field);
+  return Number(value);
+}
+
+function parseTimeoutSeconds(value: string): number {
+  const seconds = parseWholeNumber(value, 'timeoutSeconds');
+  if (seconds < 60 || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new ValidationError(`timeoutSeconds must be from 60 to ${MAX_TIMEOUT_SECONDS} (Lambda's limit), got ${seconds}`, 'timeoutSeconds');
+  }
+  return seconds;
+}
+
+function parseRetention(value: string): logs.RetentionDays {
+  const days = parseWholeNumber(value, 'logRetentionDays');
+  if (!RETENTION_DAYS.has(days)) {
+    throw new ValidationError(`logRetentionDays must be one of ${[...RETENTION_DAYS].join(', ')}, got ${days}`, 'logRetentionDays');
+  }
+  return days as logs.RetentionDays;
+}

@@ -1,0 +1,148 @@
+/**
+ * Least-privilege IAM statements for the engine's calls, grouped by why they are scoped the way
+ * they are. Each group becomes its own policy so that every cdk-nag acknowledgement names one reason.
+ */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NODEGROUP_ASG_NAME_PREFIX } from './event-patterns';
+
+/** Tag EKS puts on every managed node group's Auto Scaling group. */
+export const CLUSTER_NAME_TAG = 'eks:cluster-name';
+export const NODEGROUP_NAME_TAG = 'eks:nodegroup-name';
+
+export interface PermissionScope {
+  /** Empty: every cluster of the account in the stack's region. */
+  readonly clusterNames: readonly string[];
+  /** Empty: route tables of any VPC. */
+  readonly routeTableVpcIds: readonly string[];
+}
+
+/** A set of statements that share one justification (and so one cdk-nag acknowledgement). */
+export interface PolicyGroup {
+  readonly id: string;
+  readonly statements: iam.PolicyStatement[];
+  /** Why some resource is a wildcard; undefined when every resource is exact. */
+  readonly wildcardReason?: string;
+}
+
+/** Read calls whose IAM actions support no resource-level permissions (Resource must be `*`). */
+export const UNSCOPED_READ_ACTIONS = [
+  'eks:ListClusters',
+  'autoscaling:DescribeAutoScalingGroups',
+  'ec2:DescribeInstances',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeNatGateways',
+  'ec2:DescribeInternetGateways',
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeVpcs',
+] as const;
+
+/** Lambda creates the function's network interfaces with the execution role (VPC functions only). */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
+export function remediatorPolicyGroups(stack: Stack, scope: PermissionScope): PolicyGroup[] {
+  const allClusters = scope.clusterNames.length === 0;
+  const clusterArns = allClusters
+    ? [stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: '*' })]
+    : scope.clusterNames.map((name) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: name }));
+  // nodegroup/<cluster>/<nodegroup>/<uuid>
+  const nodegroupArns = allClusters
+    ? [stack.formatArn({ service: 'eks', resource: 'nodegroup', resourceName: '*/*/*' })]
+    : scope.clusterNames.map((name) => stack.formatArn({ service: 'eks', resource: 'nodegroup', resourceName: `${name}/*/*` }));
+  const clusterScopeReason = allClusters
+    ? 'No cluster allow-list was given (clusterNames), so the function may work on any cluster of the region; list the clusters to scope these ARNs.'
+    : 'Node group ARNs end with names and UUIDs that EKS assigns at creation; the cluster part is pinned to the allow-list.';
+
+  const autoScalingGroupArn = stack.formatArn({
+    service: 'autoscaling',
+    resource: 'autoScalingGroup',
+    resourceName: `*:autoScalingGroupName/${NODEGROUP_ASG_NAME_PREFIX}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const terminateCondition = allClusters
+    ? { Null: { [`autoscaling:ResourceTag/${CLUSTER_NAME_TAG}`]: 'false', [`autoscaling:ResourceTag/${NODEGROUP_NAME_TAG}`]: 'false' } }
+    : {
+        StringEquals: { [`autoscaling:ResourceTag/${CLUSTER_NAME_TAG}`]: [...scope.clusterNames] },
+        Null: { [`autoscaling:ResourceTag/${NODEGROUP_NAME_TAG}`]: 'false' },
+      };
+
+  const routeTableArn = stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: '*' });
+  const routeCondition =
+    scope.routeTableVpcIds.length === 0
+      ? undefined
+      : {
+          StringEquals: {
+            'ec2:Vpc': scope.routeTableVpcIds.map((vpcId) => stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: vpcId })),
+          },
+        };
+
+  return [
+    {
+      id: 'DiscoveryPolicy',
+      statements: [
+        new iam.PolicyStatement({ sid: 'DescribeWithoutResourceLevelPermissions', actions: [...UNSCOPED_READ_ACTIONS], resources: ['*'] }),
+      ],
+      wildcardReason:
+        'eks:ListClusters and the EC2 / Auto Scaling Describe* calls do not support resource-level permissions: the Service Authorization Reference requires Resource "*". All are read-only.',
+    },
+    {
+      id: 'ClusterPolicy',
+      statements: [
+        new iam.PolicyStatement({ sid: 'ReadAllowedClusters', actions: ['eks:DescribeCluster', 'eks:ListNodegroups'], resources: clusterArns }),
+        new iam.PolicyStatement({
+          sid: 'ReadNodegroupsAndUpdates',
+          actions: ['eks:DescribeNodegroup', 'eks:DescribeUpdate'],
+          resources: [...clusterArns, ...nodegroupArns],
+        }),
+        new iam.PolicyStatement({ sid: 'ScaleNodegroupsOfAllowedClusters', actions: ['eks:UpdateNodegroupConfig'], resources: nodegroupArns }),
+      ],
+      wildcardReason: clusterScopeReason,
+    },
+    {
+      id: 'InstanceRecyclePolicy',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'TerminateOnlyNodegroupInstances',
+          actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
+          resources: [autoScalingGroupArn],
+          conditions: terminateCondition,
+        }),
+      ],
+      wildcardReason:
+        'Auto Scaling group ARNs embed a UUID and EKS names the group eks-<nodegroup>-<uuid> at creation; the statement is conditioned on the group\'s eks:cluster-name tag (the allow-list) and requires the eks:nodegroup-name tag, so only managed node group instances can be terminated.',
+    },
+    {
+      id: 'RoutePolicy',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteDefaultRoute',
+          actions: ['ec2:CreateRoute', 'ec2:ReplaceRoute'],
+          resources: [routeTableArn],
+          conditions: routeCondition,
+        }),
+      ],
+      wildcardReason:
+        scope.routeTableVpcIds.length === 0
+          ? 'The route table to fix is found at run time from the node group\'s subnets; the engine\'s safety rules (contract section 3) decide which table and route. Set routeTableVpcIds to limit it to given VPCs.'
+          : 'The route table to fix is found at run time from the node group\'s subnets; the ec2:Vpc condition limits it to the listed VPCs.',
+    },
+  ];
+}
+
+export function vpcNetworkInterfaceGroup(): PolicyGroup {
+  return {
+    id: 'VpcNetworkInterfacePolicy',
+    statements: [
+      new iam.PolicyStatement({ sid: 'ManageFunctionNetworkInterfaces', actions: [...VPC_NETWORK_INTERFACE_ACTIONS], resources: ['*'] }),
+    ],
+    wildcardReason:
+      'Lambda creates and deletes the function\'s elastic network interfaces with the execution role; their ids are not known in advance and ec2:DescribeNetworkInterfaces has no resource-level permissions (same actions as AWSLambdaVPCAccessExecutionRole).',
+  };
+}

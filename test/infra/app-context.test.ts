@@ -1,0 +1,104 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { ValidationError } from '../../lambda/errors';
+import { appSettingsFromContext, CONTEXT_KEYS, DEFAULT_STACK_NAME } from '../../lib/app-context';
+
+const fieldOf = (context: Record<string, unknown>): { field?: string; message: string } => {
+  try {
+    appSettingsFromContext(context);
+  } catch (error) {
+    if (error instanceof ValidationError) return { field: error.field, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+};
+
+describe('appSettingsFromContext', () => {
+  it('gives the contract defaults with no context at all', () => {
+    // Act
+    const settings = appSettingsFromContext({});
+    // Assess
+    expect(settings.stackName).toBe(DEFAULT_STACK_NAME);
+    expect(settings.stackProps.remediator).toMatchObject({
+      dryRun: false,
+      clusterNames: [],
+      graceSeconds: 300,
+      recycle: 'replace-unjoined',
+      allowSharedRouteTables: false,
+      waitSeconds: 600,
+      optOutTag: { key: 'node-join-remediator/disabled', value: 'true' },
+    });
+    expect(settings.stackProps.remediator?.sweepEnabled).toBeUndefined();
+    expect(settings.stackProps.network).toBeUndefined();
+    expect(settings.stackProps.reportTopicArn).toBeUndefined();
+  });
+
+  it('reads the command-line form (-c key=value strings)', () => {
+    const settings = appSettingsFromContext({ clusterNames: 'eks-workshop, eks-prod', dryRun: 'true', recycle: 'scale-cycle', timeoutSeconds: '600', waitSeconds: '400' });
+    expect(settings.stackProps.remediator).toMatchObject({
+      clusterNames: ['eks-workshop', 'eks-prod'],
+      dryRun: true,
+      recycle: 'scale-cycle',
+      timeout: Duration.seconds(600),
+      waitSeconds: 400,
+    });
+  });
+
+  it('reads the cdk.json form (booleans, numbers, lists)', () => {
+    const settings = appSettingsFromContext({ clusterNames: ['a', 'b'], dryRun: true, graceSeconds: 120, logRetentionDays: 90, kubernetesGroups: ['node-readers'] });
+    expect(settings.stackProps.remediator).toMatchObject({
+      clusterNames: ['a', 'b'],
+      dryRun: true,
+      graceSeconds: 120,
+      logRetention: logs.RetentionDays.THREE_MONTHS,
+      kubernetesGroups: ['node-readers'],
+    });
+  });
+
+  it('turns the sweep off with "off", and takes any rate/cron expression', () => {
+    expect(appSettingsFromContext({ sweepSchedule: 'off' }).stackProps.remediator?.sweepEnabled).toBe(false);
+    expect(appSettingsFromContext({ sweepSchedule: 'rate(1 hour)' }).stackProps.remediator?.sweepSchedule?.expressionString).toBe('rate(1 hour)');
+  });
+
+  it('builds the function network from ids', () => {
+    const settings = appSettingsFromContext({ vpcId: 'vpc-0123456789abcdef0', subnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef1', securityGroupIds: 'sg-0123456789abcdef0' });
+    expect(settings.stackProps.network).toEqual({
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    });
+  });
+
+  it("ignores CDK's own context keys", () => {
+    const settings = appSettingsFromContext({ 'cli-telemetry': false, 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:target-partitions': ['aws'] });
+    expect(settings.stackName).toBe(DEFAULT_STACK_NAME);
+  });
+
+  it('reads a key for every knob of contract section 4, and the deploy guide documents every key', () => {
+    // Prepare
+    const guide = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+    const keys = Object.keys(CONTEXT_KEYS);
+    // Assess
+    expect(keys).toEqual(expect.arrayContaining(['clusterNames', 'dryRun', 'graceSeconds', 'recycle', 'natGatewayId', 'allowSharedRouteTables', 'waitSeconds', 'optOutTag']));
+    expect(keys.filter((key) => !guide.includes(`\`${key}\``))).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['a typo in a key', { clusterName: 'eks-workshop' }, 'clusterName', /unknown context key "clusterName" \(did you mean "clusterNames"\?\)/],
+    ['a non-boolean dry run', { dryRun: 'yes' }, 'dryRun', /dryRun must be "true" or "false", got "yes"/],
+    ['a bad recycle strategy', { recycle: 'terminate' }, 'recycle', /recycle must be one of replace-unjoined, scale-cycle, none/],
+    ['a bad schedule', { sweepSchedule: 'every 15 minutes' }, 'sweepSchedule', /rate\(\.\.\.\) or cron\(\.\.\.\)/],
+    ['an unsupported retention', { logRetentionDays: '31' }, 'logRetentionDays', /must be one of 1, 3, 5, 7, 14, 30/],
+    ['a timeout above the Lambda limit', { timeoutSeconds: '1200' }, 'timeoutSeconds', /from 60 to 900/],
+    ['a timeout too short to do anything', { timeoutSeconds: '30' }, 'timeoutSeconds', /from 60 to 900/],
+    ['subnets without a VPC', { subnetIds: 'subnet-0123456789abcdef0' }, 'vpcId', /need vpcId/],
+    ['a non-scalar value', { graceSeconds: { value: 1 } }, 'graceSeconds', /must be a string, number, boolean or list/],
+    ['a bad stack name', { stackName: '1-stack' }, 'stackName', /start with a letter/],
+  ])('rejects %s with a clear message', (_label, context, field, message) => {
+    const error = fieldOf(context);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
+  });
+});

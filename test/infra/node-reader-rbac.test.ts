@@ -1,0 +1,39 @@
+/** deploy/kubernetes/node-reader-rbac.yaml: the least-privilege alternative to the EKS access policy. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { NODE_READER_GROUP } from '../../lib/node-join-remediator';
+import { onlyResource, synthRemediator } from './support/synth';
+
+// js-yaml comes with jest's toolchain; only its loader is needed here.
+const yaml = require('js-yaml') as { safeLoadAll(text: string): unknown[] };
+
+interface KubernetesObject {
+  kind: string;
+  metadata: { name: string };
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  roleRef?: { apiGroup: string; kind: string; name: string };
+  subjects?: { apiGroup: string; kind: string; name: string }[];
+}
+
+describe('node-reader-rbac.yaml', () => {
+  const manifest = yaml.safeLoadAll(
+    fs.readFileSync(path.join(__dirname, '..', '..', 'deploy', 'kubernetes', 'node-reader-rbac.yaml'), 'utf8'),
+  ) as KubernetesObject[];
+  const clusterRole = manifest.find((object) => object.kind === 'ClusterRole');
+  const binding = manifest.find((object) => object.kind === 'ClusterRoleBinding');
+
+  it('grants get and list on nodes, and nothing else', () => {
+    expect(manifest).toHaveLength(2);
+    expect(clusterRole?.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
+  });
+
+  it('binds that ClusterRole to the group the construct documents', () => {
+    expect(binding?.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole?.metadata.name });
+    expect(binding?.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_READER_GROUP }]);
+  });
+
+  it('is what an access entry with kubernetesGroups refers to', () => {
+    const { template } = synthRemediator({ clusterNames: ['eks-workshop'], kubernetesGroups: [NODE_READER_GROUP] });
+    expect(onlyResource(template, 'AWS::EKS::AccessEntry').properties.KubernetesGroups).toEqual([binding?.subjects?.[0].name]);
+  });
+});

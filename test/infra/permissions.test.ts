@@ -1,0 +1,58 @@
+/**
+ * The role must allow every AWS call the Lambda's adapters make (a missing action only shows up in
+ * production, as AccessDenied). Reads the adapters' sources for the SDK commands they send.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { NodeJoinRemediator } from '../../lib/node-join-remediator';
+import { TEST_ENV } from './support/synth';
+
+const ADAPTERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'aws');
+const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
+  'client-eks': 'eks',
+  'client-ec2': 'ec2',
+  'client-auto-scaling': 'autoscaling',
+  'client-sns': 'sns',
+};
+
+/** `eks:DescribeCluster`, ... for every `XxxCommand` / `paginateXxx` in files importing one SDK client. */
+function actionsCalledByAdapters(): string[] {
+  const actions = new Set<string>();
+  for (const file of fs.readdirSync(ADAPTERS_DIR).filter((name) => name.endsWith('.ts'))) {
+    const source = fs.readFileSync(path.join(ADAPTERS_DIR, file), 'utf8');
+    const clients = [...source.matchAll(/from '@aws-sdk\/(client-[a-z0-9-]+)'/g)].map((m) => m[1]);
+    if (clients.length !== 1) continue;
+    const prefix = IAM_PREFIX_BY_CLIENT[clients[0]];
+    if (prefix === undefined) throw new Error(`${file} uses @aws-sdk/${clients[0]}, which the role was not designed for`);
+    for (const [, operation] of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)) actions.add(`${prefix}:${operation}`);
+    for (const [, operation] of source.matchAll(/\bpaginate([A-Z][A-Za-z]+)\b/g)) actions.add(`${prefix}:${operation}`);
+  }
+  return [...actions].sort();
+}
+
+describe('the role and the adapters agree', () => {
+  // Prepare: a report topic, so that sns:Publish is granted too.
+  const stack = new Stack(new App(), 'PermissionsStack', { env: TEST_ENV });
+  new NodeJoinRemediator(stack, 'Remediator', {
+    clusterNames: ['eks-workshop'],
+    reportTopic: new sns.Topic(stack, 'Reports'),
+    code: lambda.Code.fromInline('export const handler = async () => ({});'),
+  });
+  const granted = new Set(
+    Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])),
+    ),
+  );
+
+  it('grants every AWS API action lambda/aws sends', () => {
+    // Act
+    const called = actionsCalledByAdapters();
+    // Assess: the scan found the adapters' calls, and none is missing from the role.
+    expect(called).toEqual(expect.arrayContaining(['ec2:CreateRoute', 'eks:DescribeNodegroup']));
+    expect(called.filter((action) => !granted.has(action))).toEqual([]);
+  });
+});
