@@ -187,7 +187,9 @@ export async function remediateNodegroup(
     logger: deps.logger,
     now,
     sleep: deps.sleep ?? defaultSleep,
-    deadline: deadline(deps, now),
+    // Waits inside a step (a scale cycle) are bounded by the Lambda's time only: stopping one
+    // halfway would leave the node group at zero.
+    deadline: executionDeadline(deps, now),
     pollSeconds: config.pollSeconds,
   });
   const executed: Report = { ...report, actions: execution.actions };
@@ -285,6 +287,12 @@ function replacedIds(actions: Action[], snapshot: Snapshot): string[] {
 
 function isSnapshot(value: Snapshot | Report): value is Snapshot {
   return 'takenAt' in value;
+}
+
+/** When a step's own waits must give up: the Lambda's remaining time, else 15 minutes. */
+function executionDeadline(deps: EngineDeps, now: () => Date): Date {
+  const remaining = deps.remainingTimeMs?.();
+  return new Date(now().getTime() + (remaining === undefined ? 15 * 60_000 : remaining - REPORT_MARGIN_MS));
 }
 
 /** When verification must give up: the wait knob, bounded by the Lambda's remaining time. */

@@ -1,0 +1,316 @@
+/**
+ * The Ec2Port adapter. Reads are batched and filtered by VPC so that the number of calls never
+ * grows with the number of subnets or instances (only with pagination). EC2 has no modelled
+ * exception classes: errors are told apart by their code (the exception's `name`).
+ */
+import {
+  CreateRouteCommand,
+  DescribeRouteTablesCommand,
+  EC2Client,
+  ReplaceRouteCommand,
+  paginateDescribeInstances,
+  paginateDescribeInternetGateways,
+  paginateDescribeNatGateways,
+  paginateDescribeRouteTables,
+  paginateDescribeSubnets,
+  paginateDescribeVpcEndpoints,
+  type Filter,
+  type Instance,
+  type InternetGateway,
+  type NatGateway,
+  type Route,
+  type RouteTable,
+  type Subnet,
+  type VpcEndpoint,
+} from '@aws-sdk/client-ec2';
+import { NotFoundError, RouteAlreadyExistsError } from '../errors';
+import type {
+  InstanceInfo,
+  InternetGatewayInfo,
+  NatGatewayInfo,
+  RouteInfo,
+  RouteTableInfo,
+  SubnetInfo,
+  VpcEndpointInfo,
+} from '../model';
+import type { Ec2Port } from '../ports';
+import { awsCallError, awsClientConfig, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
+
+export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
+/** DescribeInstances accepts at most 1000 instance ids per call. */
+export const MAX_INSTANCE_IDS_PER_CALL = 1000;
+/** EC2 accepts at most 200 values in one filter. */
+export const MAX_FILTER_VALUES = 200;
+const AUTO_SCALING_GROUP_TAG = 'aws:autoscaling:groupName';
+
+// --- Pure mapping from SDK shapes to the model ---------------------------------------------------
+
+export function instanceInfoFromInstance(instance: Instance): InstanceInfo {
+  const info: InstanceInfo = {
+    instanceId: instance.InstanceId ?? '',
+    state: instance.State?.Name ?? 'unknown',
+    subnetId: instance.SubnetId ?? '',
+    vpcId: instance.VpcId ?? '',
+    availabilityZone: instance.Placement?.AvailabilityZone ?? '',
+    launchTime: isoTime(instance.LaunchTime),
+  };
+  if (instance.PublicIpAddress) info.publicIpAddress = instance.PublicIpAddress;
+  if (instance.PrivateDnsName) info.privateDnsName = instance.PrivateDnsName;
+  const group = tagRecord(instance.Tags)[AUTO_SCALING_GROUP_TAG];
+  if (group) info.autoScalingGroupName = group;
+  return info;
+}
+
+export function subnetInfoFromSubnet(subnet: Subnet): SubnetInfo {
+  return {
+    subnetId: subnet.SubnetId ?? '',
+    vpcId: subnet.VpcId ?? '',
+    availabilityZone: subnet.AvailabilityZone ?? '',
+    cidrBlock: subnet.CidrBlock ?? '',
+    mapPublicIpOnLaunch: subnet.MapPublicIpOnLaunch ?? false,
+  };
+}
+
+export function routeInfoFromRoute(route: Route): RouteInfo {
+  const info: RouteInfo = { state: route.State ?? 'active' };
+  const fields: [keyof RouteInfo, string | undefined][] = [
+    ['destinationCidrBlock', route.DestinationCidrBlock],
+    ['destinationIpv6CidrBlock', route.DestinationIpv6CidrBlock],
+    ['destinationPrefixListId', route.DestinationPrefixListId],
+    ['gatewayId', route.GatewayId],
+    ['natGatewayId', route.NatGatewayId],
+    ['transitGatewayId', route.TransitGatewayId],
+    ['networkInterfaceId', route.NetworkInterfaceId],
+    ['vpcPeeringConnectionId', route.VpcPeeringConnectionId],
+    ['instanceId', route.InstanceId],
+    ['localGatewayId', route.LocalGatewayId],
+    ['carrierGatewayId', route.CarrierGatewayId],
+    ['egressOnlyInternetGatewayId', route.EgressOnlyInternetGatewayId],
+    ['coreNetworkArn', route.CoreNetworkArn],
+    ['origin', route.Origin],
+  ];
+  for (const [key, value] of fields) if (value) (info as unknown as Record<string, string>)[key] = value;
+  return info;
+}
+
+/** Association states that no longer tie a subnet to the table. */
+const GONE_ASSOCIATION = new Set(['disassociating', 'disassociated', 'failed']);
+
+export function routeTableInfoFromRouteTable(table: RouteTable): RouteTableInfo {
+  const associations = (table.Associations ?? []).filter(
+    (a) => !GONE_ASSOCIATION.has(a.AssociationState?.State ?? 'associated'),
+  );
+  return {
+    routeTableId: table.RouteTableId ?? '',
+    vpcId: table.VpcId ?? '',
+    main: associations.some((a) => a.Main === true),
+    subnetIds: associations.filter((a) => a.SubnetId).map((a) => a.SubnetId!),
+    routes: (table.Routes ?? []).map(routeInfoFromRoute),
+  };
+}
+
+export function natGatewayInfoFromNatGateway(nat: NatGateway): NatGatewayInfo {
+  return {
+    natGatewayId: nat.NatGatewayId ?? '',
+    subnetId: nat.SubnetId ?? '',
+    vpcId: nat.VpcId ?? '',
+    state: nat.State ?? 'unknown',
+    // Older responses (before private NAT gateways existed) omit the field: they were all public.
+    connectivityType: nat.ConnectivityType ?? 'public',
+  };
+}
+
+/** IGW attachment states meaning "attached" (EC2 reports `available` for attached IGWs). */
+const ATTACHED = new Set(['available', 'attached']);
+
+export function internetGatewayInfoFromInternetGateway(igw: InternetGateway): InternetGatewayInfo {
+  return {
+    internetGatewayId: igw.InternetGatewayId ?? '',
+    attachedVpcIds: (igw.Attachments ?? [])
+      .filter((a) => a.VpcId && ATTACHED.has(a.State ?? ''))
+      .map((a) => a.VpcId!),
+  };
+}
+
+export function vpcEndpointInfoFromVpcEndpoint(endpoint: VpcEndpoint): VpcEndpointInfo {
+  return {
+    vpcEndpointId: endpoint.VpcEndpointId ?? '',
+    vpcId: endpoint.VpcId ?? '',
+    serviceName: endpoint.ServiceName ?? '',
+    vpcEndpointType: endpoint.VpcEndpointType ?? '',
+    state: endpoint.State ?? '',
+    subnetIds: endpoint.SubnetIds ?? [],
+    routeTableIds: endpoint.RouteTableIds ?? [],
+  };
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids.filter((id) => id !== ''))];
+}
+
+// --- The adapter ---------------------------------------------------------------------------------
+
+export class Ec2Adapter implements Ec2Port {
+  private readonly client: EC2Client;
+
+  constructor(client?: EC2Client, options: AwsClientOptions = {}) {
+    this.client = client ?? new EC2Client(awsClientConfig(options));
+  }
+
+  async describeInstances(instanceIds: string[]): Promise<InstanceInfo[]> {
+    const instances: InstanceInfo[] = [];
+    for (const ids of chunk(unique(instanceIds), MAX_INSTANCE_IDS_PER_CALL)) {
+      instances.push(...(await this.describeInstanceChunk(ids)));
+    }
+    return instances;
+  }
+
+  /**
+   * By id first (the cheapest call). An Auto Scaling group can list an instance before
+   * DescribeInstances knows it (eventual consistency right after launch): then the whole call
+   * fails with InvalidInstanceID.NotFound, so ask again with an `instance-id` filter, which
+   * simply leaves unknown ids out.
+   */
+  private async describeInstanceChunk(ids: string[]): Promise<InstanceInfo[]> {
+    try {
+      return await this.collectInstances({ InstanceIds: ids });
+    } catch (error) {
+      if (awsErrorCode(error) !== 'InvalidInstanceID.NotFound') throw awsCallError('DescribeInstances', error);
+    }
+    const instances: InstanceInfo[] = [];
+    for (const values of chunk(ids, MAX_FILTER_VALUES)) {
+      try {
+        instances.push(...(await this.collectInstances({ Filters: [{ Name: 'instance-id', Values: values }] })));
+      } catch (error) {
+        throw awsCallError('DescribeInstances', error);
+      }
+    }
+    return instances;
+  }
+
+  private async collectInstances(input: { InstanceIds?: string[]; Filters?: Filter[] }): Promise<InstanceInfo[]> {
+    const instances: InstanceInfo[] = [];
+    for await (const page of paginateDescribeInstances({ client: this.client, stopOnSameToken: true }, input)) {
+      for (const reservation of page.Reservations ?? []) {
+        instances.push(...(reservation.Instances ?? []).map(instanceInfoFromInstance));
+      }
+    }
+    return instances;
+  }
+
+  /** By `subnet-id` filter rather than SubnetIds: a deleted subnet is left out instead of failing the call. */
+  async describeSubnets(subnetIds: string[]): Promise<SubnetInfo[]> {
+    const subnets: SubnetInfo[] = [];
+    try {
+      for (const values of chunk(unique(subnetIds), MAX_FILTER_VALUES)) {
+        const input = { Filters: [{ Name: 'subnet-id', Values: values }] };
+        for await (const page of paginateDescribeSubnets({ client: this.client, stopOnSameToken: true }, input)) {
+          subnets.push(...(page.Subnets ?? []).map(subnetInfoFromSubnet));
+        }
+      }
+    } catch (error) {
+      throw awsCallError('DescribeSubnets', error);
+    }
+    return subnets;
+  }
+
+  async describeRouteTables(vpcId: string): Promise<RouteTableInfo[]> {
+    const tables: RouteTableInfo[] = [];
+    try {
+      const input = { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] };
+      for await (const page of paginateDescribeRouteTables({ client: this.client, stopOnSameToken: true }, input)) {
+        tables.push(...(page.RouteTables ?? []).map(routeTableInfoFromRouteTable));
+      }
+    } catch (error) {
+      throw awsCallError('DescribeRouteTables', error);
+    }
+    return tables;
+  }
+
+  async describeRouteTable(routeTableId: string): Promise<RouteTableInfo> {
+    let tables: RouteTable[];
+    try {
+      const output = await this.client.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }));
+      tables = output.RouteTables ?? [];
+    } catch (error) {
+      throw this.mapError('DescribeRouteTables', error, routeTableId);
+    }
+    const table = tables.find((t) => t.RouteTableId === routeTableId);
+    if (!table) throw new NotFoundError(`route table ${routeTableId} does not exist`, routeTableId);
+    return routeTableInfoFromRouteTable(table);
+  }
+
+  /** Every NAT gateway of the VPC, whatever its state: the diagnosis judges availability. */
+  async describeNatGateways(vpcId: string): Promise<NatGatewayInfo[]> {
+    const gateways: NatGatewayInfo[] = [];
+    try {
+      // DescribeNatGateways spells its filter parameter `Filter`, unlike the other calls.
+      const input = { Filter: [{ Name: 'vpc-id', Values: [vpcId] }] };
+      for await (const page of paginateDescribeNatGateways({ client: this.client, stopOnSameToken: true }, input)) {
+        gateways.push(...(page.NatGateways ?? []).map(natGatewayInfoFromNatGateway));
+      }
+    } catch (error) {
+      throw awsCallError('DescribeNatGateways', error);
+    }
+    return gateways;
+  }
+
+  async describeInternetGateways(vpcId: string): Promise<InternetGatewayInfo[]> {
+    const gateways: InternetGatewayInfo[] = [];
+    try {
+      const input = { Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] };
+      for await (const page of paginateDescribeInternetGateways({ client: this.client, stopOnSameToken: true }, input)) {
+        gateways.push(...(page.InternetGateways ?? []).map(internetGatewayInfoFromInternetGateway));
+      }
+    } catch (error) {
+      throw awsCallError('DescribeInternetGateways', error);
+    }
+    return gateways;
+  }
+
+  async describeVpcEndpoints(vpcId: string): Promise<VpcEndpointInfo[]> {
+    const endpoints: VpcEndpointInfo[] = [];
+    try {
+      const input = { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] };
+      for await (const page of paginateDescribeVpcEndpoints({ client: this.client, stopOnSameToken: true }, input)) {
+        endpoints.push(...(page.VpcEndpoints ?? []).map(vpcEndpointInfoFromVpcEndpoint));
+      }
+    } catch (error) {
+      throw awsCallError('DescribeVpcEndpoints', error);
+    }
+    return endpoints;
+  }
+
+  async createDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: DEFAULT_ROUTE_CIDR, NatGatewayId: natGatewayId }),
+      );
+    } catch (error) {
+      throw this.mapError('CreateRoute', error, routeTableId);
+    }
+  }
+
+  async replaceDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new ReplaceRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: DEFAULT_ROUTE_CIDR, NatGatewayId: natGatewayId }),
+      );
+    } catch (error) {
+      throw this.mapError('ReplaceRoute', error, routeTableId);
+    }
+  }
+
+  private mapError(operation: string, error: unknown, resourceId: string): Error {
+    const code = awsErrorCode(error);
+    if (code === 'RouteAlreadyExists') return new RouteAlreadyExistsError(resourceId, { cause: error });
+    if (code.endsWith('.NotFound')) {
+      return new NotFoundError(`${operation}: ${code}: ${awsErrorMessage(error)}`, resourceId, { cause: error });
+    }
+    return awsCallError(operation, error);
+  }
+}
+
+export function createEc2Adapter(options: AwsClientOptions = {}): Ec2Adapter {
+  return new Ec2Adapter(undefined, options);
+}
