@@ -1,0 +1,401 @@
+/**
+ * The handler end to end with the real engine and real adapters over mocked SDK clients
+ * (aws-sdk-client-mock): a small stateful world answers the AWS calls, so that a route written
+ * and an instance terminated change what the next calls see.
+ */
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateRouteCommand,
+  DescribeInstancesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcEndpointsCommand,
+  EC2Client,
+  ReplaceRouteCommand,
+  type Instance,
+  type RouteTable,
+} from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AutoScalingAdapter } from '../../lambda/aws/autoscaling';
+import { Ec2Adapter } from '../../lambda/aws/ec2';
+import { EksAdapter } from '../../lambda/aws/eks';
+import { configFromEnv } from '../../lambda/config';
+import { KubernetesApiError, ValidationError } from '../../lambda/errors';
+import { createHandler, type HandlerRuntime } from '../../lambda/handler';
+import type { NodeInfo } from '../../lambda/model';
+import type { KubernetesPort } from '../../lambda/ports';
+import type { MultiReport, Report } from '../../lambda/report';
+import { awsResponse, FakeClock, WORLD } from '../fixtures/aws/responses';
+import updateNodegroupConfigEvent from '../fixtures/events/cloudtrail-update-nodegroup-config.json';
+import ownRoleEvent from '../fixtures/events/cloudtrail-update-nodegroup-config-by-remediator.json';
+
+const ec2 = mockClient(EC2Client);
+const eks = mockClient(EKSClient);
+const autoscaling = mockClient(AutoScalingClient);
+
+const REPLACEMENT_ID = 'i-0aaaabbbbccccdddd';
+const OWN_ROLE = 'arn:aws:iam::123456789012:role/node-join-remediator';
+
+/** Kubernetes as the engine sees it: Nodes appear for instances whose subnet could bootstrap. */
+class FakeKubernetes implements KubernetesPort {
+  nodes: NodeInfo[] = [];
+  failure?: KubernetesApiError;
+  calls = 0;
+  async listNodegroupNodes(): Promise<NodeInfo[]> {
+    this.calls += 1;
+    if (this.failure) throw this.failure;
+    return this.nodes;
+  }
+}
+
+/** The mutable part of the world the mocked AWS APIs serve. */
+interface World {
+  routeTables: RouteTable[];
+  instances: Instance[];
+  group: AutoScalingGroup;
+  kubernetes: FakeKubernetes;
+}
+
+function nodeFor(instanceId: string, ready = true): NodeInfo {
+  return { name: `ip-10-42-200-7.us-west-2.compute.internal`, providerID: `aws:///us-west-2a/${instanceId}`, instanceId, ready };
+}
+
+function loadWorld(): World {
+  const instances = awsResponse<{ Reservations: { Instances: Instance[] }[] }>('ec2-describe-instances.json')
+    .Reservations.flatMap((r) => r.Instances);
+  return {
+    routeTables: awsResponse<{ RouteTables: RouteTable[] }>('ec2-describe-route-tables.json').RouteTables,
+    instances,
+    group: awsResponse<{ AutoScalingGroups: AutoScalingGroup[] }>('autoscaling-describe-auto-scaling-groups.json')
+      .AutoScalingGroups[0]!,
+    kubernetes: new FakeKubernetes(),
+  };
+}
+
+function tableOf(world: World, routeTableId: string): RouteTable {
+  const table = world.routeTables.find((t) => t.RouteTableId === routeTableId);
+  if (!table) throw new Error(`no table ${routeTableId}`);
+  return table;
+}
+
+/** Wires the mocks to the world: reads see the current state, writes change it. */
+function serve(world: World): void {
+  eks.on(DescribeClusterCommand).resolves(awsResponse('eks-describe-cluster.json'));
+  eks.on(DescribeNodegroupCommand).resolves(awsResponse('eks-describe-nodegroup.json'));
+  eks.on(ListNodegroupsCommand).resolves({ nodegroups: [WORLD.nodegroupName] });
+  ec2.on(DescribeSubnetsCommand).resolves(awsResponse('ec2-describe-subnets.json'));
+  ec2.on(DescribeNatGatewaysCommand).resolves(awsResponse('ec2-describe-nat-gateways.json'));
+  ec2.on(DescribeInternetGatewaysCommand).resolves(awsResponse('ec2-describe-internet-gateways.json'));
+  ec2.on(DescribeVpcEndpointsCommand).resolves(awsResponse('ec2-describe-vpc-endpoints.json'));
+  ec2.on(DescribeRouteTablesCommand).callsFake((input: { RouteTableIds?: string[] }) => ({
+    RouteTables: input.RouteTableIds ? world.routeTables.filter((t) => input.RouteTableIds!.includes(t.RouteTableId!)) : world.routeTables,
+  }));
+  ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[]; Filters?: { Values?: string[] }[] }) => {
+    const wanted = input.InstanceIds ?? input.Filters?.[0]?.Values ?? [];
+    return { Reservations: [{ Instances: world.instances.filter((i) => wanted.includes(i.InstanceId!)) }] };
+  });
+  autoscaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({ AutoScalingGroups: [world.group] }));
+  ec2.on(CreateRouteCommand).callsFake((input: { RouteTableId: string; DestinationCidrBlock: string; NatGatewayId: string }) => {
+    tableOf(world, input.RouteTableId).Routes!.push({
+      DestinationCidrBlock: input.DestinationCidrBlock,
+      NatGatewayId: input.NatGatewayId,
+      Origin: 'CreateRoute',
+      State: 'active',
+    });
+    return { Return: true };
+  });
+  autoscaling.on(TerminateInstanceInAutoScalingGroupCommand).callsFake((input: { InstanceId: string }) => {
+    // Auto Scaling keeps desired capacity: a fresh instance boots, now with a route, and joins.
+    const old = world.instances.find((i) => i.InstanceId === input.InstanceId)!;
+    world.instances.push({ ...old, InstanceId: REPLACEMENT_ID, LaunchTime: new Date('2026-11-29T06:00:30Z') });
+    world.group = {
+      ...world.group,
+      Instances: world.group.Instances!.map((i) => (i.InstanceId === input.InstanceId ? { ...i, InstanceId: REPLACEMENT_ID } : i)),
+    };
+    world.kubernetes.nodes = [nodeFor(REPLACEMENT_ID)];
+    return { Activity: { ActivityId: 'a-1', AutoScalingGroupName: world.group.AutoScalingGroupName, StatusCode: 'InProgress' } };
+  });
+}
+
+function runtimeFor(world: World, env: Record<string, string> = {}): HandlerRuntime {
+  const clock = new FakeClock();
+  return {
+    config: configFromEnv({ REMEDIATOR_ROLE_ARN: OWN_ROLE, POLL_SECONDS: '5', ...env }),
+    region: WORLD.region,
+    ports: {
+      eks: new EksAdapter(new EKSClient({ region: WORLD.region })),
+      ec2: new Ec2Adapter(new EC2Client({ region: WORLD.region })),
+      autoscaling: new AutoScalingAdapter(new AutoScalingClient({ region: WORLD.region })),
+      kubernetes: world.kubernetes,
+    },
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    now: clock.now,
+    sleep: clock.sleep,
+  };
+}
+
+const MUTATING = [CreateRouteCommand, ReplaceRouteCommand] as const;
+
+function expectNoMutation(): void {
+  for (const command of MUTATING) expect(ec2).toHaveReceivedCommandTimes(command, 0);
+  expect(autoscaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 0);
+}
+
+describe('handler', () => {
+  beforeEach(() => {
+    ec2.reset();
+    eks.reset();
+    autoscaling.reset();
+  });
+
+  it('remediates the seed story: route to the same-AZ NAT, replace the unjoined instance, verify the join', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler(updateNodegroupConfigEvent)) as Report;
+
+    // Assess
+    expect(report).toMatchObject({
+      clusterName: WORLD.clusterName,
+      nodegroupName: WORLD.nodegroupName,
+      outcome: 'REMEDIATED',
+      registrationSource: 'kubernetes-api',
+      verification: { status: 'joined', registered: 1, expected: 1 },
+    });
+    expect(report.findings.map((f) => f.code)).toEqual(expect.arrayContaining(['NODES_NOT_REGISTERED', 'NO_DEFAULT_ROUTE']));
+    expect(report.actions.map((a) => [a.type, a.status])).toEqual([
+      ['CREATE_ROUTE', 'done'],
+      ['REPLACE_INSTANCES', 'done'],
+    ]);
+    expect(ec2).toHaveReceivedCommandTimes(CreateRouteCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(CreateRouteCommand, {
+      RouteTableId: WORLD.newRouteTableId,
+      DestinationCidrBlock: '0.0.0.0/0',
+      NatGatewayId: WORLD.natA,
+    });
+    expect(autoscaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 1);
+    expect(autoscaling).toHaveReceivedCommandWith(TerminateInstanceInAutoScalingGroupCommand, {
+      InstanceId: WORLD.instanceId,
+      ShouldDecrementDesiredCapacity: false,
+    });
+    expect(ec2).toHaveReceivedCommandTimes(ReplaceRouteCommand, 0);
+  });
+
+  it('plans but changes nothing in dry run (manual payload override)', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName, dryRun: true })) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('DRY_RUN');
+    expect(report.dryRun).toBe(true);
+    expect(report.actions.every((a) => a.status === 'planned')).toBe(true);
+    expect(report.actions.map((a) => a.type)).toEqual(['CREATE_ROUTE', 'REPLACE_INSTANCES']);
+    expectNoMutation();
+  });
+
+  it('replaces a blackhole default route (REPLACE_ROUTE), never creating a second one', async () => {
+    // Prepare: the new subnet's table points 0.0.0.0/0 at a deleted NAT gateway.
+    const world = loadWorld();
+    tableOf(world, WORLD.newRouteTableId).Routes!.push({
+      DestinationCidrBlock: '0.0.0.0/0',
+      NatGatewayId: 'nat-0ffee1234567890ab',
+      Origin: 'CreateRoute',
+      State: 'blackhole',
+    });
+    serve(world);
+    ec2.on(ReplaceRouteCommand).callsFake((input: { RouteTableId: string; NatGatewayId: string }) => {
+      const route = tableOf(world, input.RouteTableId).Routes!.find((r) => r.DestinationCidrBlock === '0.0.0.0/0')!;
+      Object.assign(route, { NatGatewayId: input.NatGatewayId, State: 'active' });
+      return {};
+    });
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('REMEDIATED');
+    expect(report.findings.map((f) => f.code)).toContain('BLACKHOLE_DEFAULT_ROUTE');
+    expect(ec2).toHaveReceivedCommandWith(ReplaceRouteCommand, {
+      RouteTableId: WORLD.newRouteTableId,
+      DestinationCidrBlock: '0.0.0.0/0',
+      NatGatewayId: WORLD.natA,
+    });
+    expect(ec2).toHaveReceivedCommandTimes(CreateRouteCommand, 0);
+  });
+
+  it('reports a healthy node group HEALTHY and makes no mutating call', async () => {
+    // Prepare: the instance has its Node.
+    const world = loadWorld();
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('HEALTHY');
+    expect(report.instances).toEqual([expect.objectContaining({ instanceId: WORLD.instanceId, registered: true, ready: true })]);
+    expect(report.actions).toEqual([]);
+    expectNoMutation();
+  });
+
+  it('falls back to the node group health when the Kubernetes API answers 403, and never guesses healthy', async () => {
+    // Prepare: no access entry; EKS health says nothing failed yet.
+    const world = loadWorld();
+    world.kubernetes.failure = new KubernetesApiError('nodes is forbidden', 403);
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(report.registrationSource).toBe('nodegroup-health');
+    expect(report.findings.map((f) => f.code)).toContain('KUBERNETES_API_UNAVAILABLE');
+    expect(report.outcome).not.toBe('HEALTHY');
+    expect(report.outcome).toBe('UNRESOLVED');
+    expect(autoscaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 0);
+  });
+
+  it('uses NodeCreationFailure instance ids when the Kubernetes API is unreachable', async () => {
+    // Prepare
+    const world = loadWorld();
+    world.kubernetes.failure = new KubernetesApiError('connect ECONNREFUSED');
+    serve(world);
+    const failedNodegroup = awsResponse<{ nodegroup: { tags: Record<string, string> } }>('eks-describe-nodegroup.create-failed.json');
+    failedNodegroup.nodegroup.tags = {};
+    eks.on(DescribeNodegroupCommand).resolves(failedNodegroup);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName, dryRun: true })) as Report;
+
+    // Assess
+    expect(report.registrationSource).toBe('nodegroup-health');
+    expect(report.outcome).toBe('DRY_RUN');
+    expect(report.instances.find((i) => i.instanceId === WORLD.instanceId)?.registered).toBe(false);
+    expect(report.actions.map((a) => a.type)).toContain('CREATE_ROUTE');
+  });
+
+  it('stops at an AWS error mid-plan: FAILED naming the step, nothing attempted after it', async () => {
+    // Prepare: CreateRoute is denied.
+    const world = loadWorld();
+    serve(world);
+    const denied = Object.assign(new Error('You are not authorized to perform this operation.'), {
+      name: 'UnauthorizedOperation',
+      $metadata: { httpStatusCode: 403 },
+    });
+    ec2.on(CreateRouteCommand).rejects(denied);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act: a manual invocation returns the FAILED report instead of throwing.
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('FAILED');
+    expect(report.reason).toMatch(/CREATE_ROUTE on rtb-0c2d3e4f5a6b7c8d9 failed: UnauthorizedOperation/);
+    expect(report.actions.map((a) => [a.type, a.status])).toEqual([
+      ['CREATE_ROUTE', 'failed'],
+      ['REPLACE_INSTANCES', 'skipped'],
+    ]);
+    expect(autoscaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 0);
+  });
+
+  it('rethrows a FAILED event-driven run so the async retry and dead-letter queue keep the event', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    ec2.on(CreateRouteCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }));
+    const handler = createHandler(() => runtimeFor(world, { WAIT_SECONDS: '0' }));
+
+    // Act
+    const run = handler(updateNodegroupConfigEvent);
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'RemediationFailedError' });
+  });
+
+  it('skips its own UpdateNodegroupConfig call without any AWS call', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler(ownRoleEvent)) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('SKIPPED');
+    expect(report.reason).toMatch(/remediator/i);
+    expect(eks.calls()).toHaveLength(0);
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('rejects a malformed manual payload with a ValidationError naming the field, before any AWS call', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const run = handler({ clusterName: WORLD.clusterName, nodegroup: 'typo' });
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(ValidationError);
+    await expect(handler({ clusterName: WORLD.clusterName, nodegroup: 'typo' })).rejects.toThrow(/nodegroup/);
+    expect(eks.calls()).toHaveLength(0);
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('returns { reports } for a manual payload without a node group', async () => {
+    // Prepare
+    const world = loadWorld();
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const result = (await handler({ clusterName: WORLD.clusterName })) as MultiReport;
+
+    // Assess
+    expect(result.reports).toHaveLength(1);
+    expect(result.reports[0]).toMatchObject({ nodegroupName: WORLD.nodegroupName, outcome: 'HEALTHY' });
+  });
+
+  it('skips a node group carrying the opt-out tag', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const nodegroup = awsResponse<{ nodegroup: { tags: Record<string, string> } }>('eks-describe-nodegroup.json');
+    nodegroup.nodegroup.tags = { 'node-join-remediator/disabled': 'true' };
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup);
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('SKIPPED');
+    expect(report.reason).toContain('node-join-remediator/disabled=true');
+    expectNoMutation();
+  });
+});
