@@ -3,13 +3,16 @@ import { createAutoScalingAdapter } from './aws/autoscaling';
 import { createEc2Adapter } from './aws/ec2';
 import { createEksAdapter } from './aws/eks';
 import { createKubernetesClient } from './kubernetes/client';
+import type { AwsClientOptions } from './aws/clients';
 import type { Ports } from './ports';
 
-export function createPorts(region: string): Ports {
+/** `options` pins an endpoint and credentials (the demo and e2e tests); the default is the ambient ones. */
+export function createPorts(region: string, options: Omit<AwsClientOptions, 'region'> = {}): Ports {
+  const clientOptions = { ...options, region };
   return {
-    eks: createEksAdapter({ region }),
-    ec2: createEc2Adapter({ region }),
-    autoscaling: createAutoScalingAdapter({ region }),
-    kubernetes: createKubernetesClient(),
+    eks: createEksAdapter(clientOptions),
+    ec2: createEc2Adapter(clientOptions),
+    autoscaling: createAutoScalingAdapter(clientOptions),
+    kubernetes: createKubernetesClient(options.credentials ? { credentials: options.credentials } : {}),
   };
 }

@@ -13,7 +13,7 @@ import { MAX_TIMEOUT_SECONDS } from './remediator-settings';
 
 export const DEFAULT_STACK_NAME = 'EksNodeJoinRemediator';
 
-/** Every context key the app reads, with its meaning (docs/deploy.md lists the same). */
+/** Every context key the app reads, with its meaning (the README's Deploy section lists the same). */
 export const CONTEXT_KEYS = {
   stackName: 'CloudFormation stack name',
   clusterNames: 'comma-separated cluster allow-list (default: every cluster in the region)',

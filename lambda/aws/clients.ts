@@ -9,6 +9,7 @@
  * adapter treats alike (throttling after retries, access denied, anything unexpected).
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AwsCallError } from '../errors';
 
 export interface AwsClientOptions {
@@ -18,6 +19,10 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** default: the SDK's own resolution (AWS_ENDPOINT_URL, else the service's public endpoint) */
+  endpoint?: string;
+  /** default: the Node.js default credential chain */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -28,6 +33,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 export function awsClientConfig(options: AwsClientOptions = {}) {
   return {
     ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     retryMode: 'adaptive' as const,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: new NodeHttpHandler({

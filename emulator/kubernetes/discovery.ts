@@ -1,0 +1,48 @@
+/**
+ * The discovery documents kubectl reads before `get nodes`. Only the legacy (unaggregated)
+ * form is served: kubectl asks for aggregated discovery first and falls back to this when the
+ * answer is plain `application/json`.
+ */
+
+/** The version the emulated control plane reports. */
+export const EMULATED_SERVER_VERSION = {
+  major: '1',
+  minor: '30',
+  gitVersion: 'v1.30.0-eks-emulator',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2024-01-01T00:00:00Z',
+  goVersion: 'go1.22.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+} as const;
+
+export function apiVersions(serverAddress: string): Record<string, unknown> {
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
+}
+
+/** No named API groups: the emulator serves only core/v1 nodes. */
+export function apiGroupList(): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+}
+
+export function coreV1Resources(): Record<string, unknown> {
+  return {
+    kind: 'APIResourceList',
+    groupVersion: 'v1',
+    resources: [
+      {
+        name: 'nodes',
+        singularName: 'node',
+        namespaced: false,
+        kind: 'Node',
+        verbs: ['get', 'list'],
+        shortNames: ['no'],
+      },
+    ],
+  };
+}

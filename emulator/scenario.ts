@@ -1,0 +1,658 @@
+/**
+ * The scenario file (contract section 7): the world the emulator starts from. `parseScenario`
+ * validates it once and names the field at fault; everything after that trusts the types.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { cidrContainsCidr, parseCidr } from './cidr';
+
+export interface ScenarioPrincipal {
+  name: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** IAM role (or user) ARN; a role caller shows up as an assumed-role session */
+  arn: string;
+  /** session name in CloudTrail events and GetCallerIdentity (default: the principal's name) */
+  sessionName?: string;
+}
+
+export interface ScenarioTiming {
+  instanceBootSeconds: number;
+  nodeJoinSeconds: number;
+  nodegroupUpdateSeconds: number;
+  /** age of the instances launched at start */
+  instanceAgeSeconds: number;
+  nodeCreationFailureSeconds: number;
+  /** shutting-down -> terminated (extension; default instanceBootSeconds) */
+  instanceTerminateSeconds?: number;
+  /** NAT gateway deleting -> deleted (extension; default instanceBootSeconds) */
+  natGatewayDeleteSeconds?: number;
+}
+
+export interface ScenarioVpc {
+  vpcId: string;
+  cidrBlock: string;
+  tags?: Record<string, string>;
+}
+
+export interface ScenarioInternetGateway {
+  internetGatewayId: string;
+  /** the VPC it is attached to; absent = detached */
+  vpcId?: string;
+  tags?: Record<string, string>;
+}
+
+export interface ScenarioSubnet {
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  cidrBlock: string;
+  mapPublicIpOnLaunch?: boolean;
+  tags?: Record<string, string>;
+}
+
+export type NatGatewayState = 'pending' | 'failed' | 'available' | 'deleting' | 'deleted';
+
+export interface ScenarioNatGateway {
+  natGatewayId: string;
+  subnetId: string;
+  state: NatGatewayState;
+  connectivityType: 'public' | 'private';
+  publicIp?: string;
+  tags?: Record<string, string>;
+}
+
+export interface ScenarioRoute {
+  destinationCidrBlock: string;
+  gatewayId?: string;
+  natGatewayId?: string;
+  transitGatewayId?: string;
+  networkInterfaceId?: string;
+  vpcPeeringConnectionId?: string;
+  instanceId?: string;
+  /** force a blackhole for targets the scenario does not model (TGW, ENI, peering) */
+  state?: 'active' | 'blackhole';
+  origin?: 'CreateRoute' | 'CreateRouteTable' | 'EnableVgwRoutePropagation';
+}
+
+export interface ScenarioRouteTable {
+  routeTableId: string;
+  vpcId: string;
+  main: boolean;
+  subnetIds: string[];
+  routes: ScenarioRoute[];
+  tags?: Record<string, string>;
+}
+
+export interface ScenarioVpcEndpoint {
+  vpcEndpointId: string;
+  vpcId: string;
+  serviceName: string;
+  vpcEndpointType: 'Interface' | 'Gateway' | 'GatewayLoadBalancer';
+  state?: string;
+  subnetIds?: string[];
+  routeTableIds?: string[];
+}
+
+export interface ScenarioAccessEntry {
+  principalArn: string;
+  kubernetesGroups?: string[];
+  accessPolicies?: string[];
+}
+
+export interface ScenarioScalingConfig {
+  minSize: number;
+  maxSize: number;
+  desiredSize: number;
+}
+
+/** An instance launched at start (extension): overrides where and how one of desiredSize boots. */
+export interface ScenarioNodegroupInstance {
+  instanceId?: string;
+  subnetId?: string;
+  ageSeconds?: number;
+  /** force the outcome regardless of the network (e.g. a node that joined before a route broke) */
+  joins?: boolean;
+}
+
+export interface ScenarioNodegroup {
+  nodegroupName: string;
+  subnetIds: string[];
+  scalingConfig: ScenarioScalingConfig;
+  tags: Record<string, string>;
+  labels?: Record<string, string>;
+  instanceTypes?: string[];
+  amiType?: string;
+  capacityType?: string;
+  releaseVersion?: string;
+  nodeRole?: string;
+  instances?: ScenarioNodegroupInstance[];
+}
+
+export interface ScenarioCluster {
+  name: string;
+  version: string;
+  vpcId: string;
+  endpointPublicAccess: boolean;
+  endpointPrivateAccess: boolean;
+  accessEntries: ScenarioAccessEntry[];
+  nodegroups: ScenarioNodegroup[];
+  /** cluster subnets (default: every subnet of its node groups) */
+  subnetIds?: string[];
+  tags?: Record<string, string>;
+}
+
+/** A standalone EC2 instance outside any node group (extension), e.g. a bastion. */
+export interface ScenarioInstance {
+  instanceId?: string;
+  subnetId: string;
+  instanceType?: string;
+  state?: 'running' | 'stopped';
+  tags?: Record<string, string>;
+}
+
+export type FaultError = 'throttle' | '5xx' | 'access-denied';
+
+export interface ScenarioFault {
+  /** "DescribeRouteTables", or "*" for every operation */
+  operation: string;
+  /** ec2 | autoscaling | eks | sts; absent = any */
+  service?: string;
+  /** absent = latency only */
+  error?: FaultError;
+  /** how many matching calls it affects; absent = every one */
+  count?: number;
+  latencyMs?: number;
+  /** only calls by this principal */
+  principalArn?: string;
+}
+
+export interface Scenario {
+  region: string;
+  accountId: string;
+  principals: ScenarioPrincipal[];
+  timing: ScenarioTiming;
+  vpcs: ScenarioVpc[];
+  internetGateways: ScenarioInternetGateway[];
+  subnets: ScenarioSubnet[];
+  natGateways: ScenarioNatGateway[];
+  routeTables: ScenarioRouteTable[];
+  vpcEndpoints: ScenarioVpcEndpoint[];
+  clusters: ScenarioCluster[];
+  instances?: ScenarioInstance[];
+  faults?: ScenarioFault[];
+  /** seed of the id generator (default 1): same scenario, same ids */
+  randomSeed?: number;
+  /** check SigV4 signatures with the principals' secrets (default true) */
+  verifySignatures?: boolean;
+  description?: string;
+}
+
+/** The scenario is malformed; `field` is a path such as `subnets[2].cidrBlock`. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`scenario field "${field}": ${message}`, options);
+  }
+}
+
+const NAT_STATES: NatGatewayState[] = ['pending', 'failed', 'available', 'deleting', 'deleted'];
+const FAULT_ERRORS: FaultError[] = ['throttle', '5xx', 'access-denied'];
+
+type Json = Record<string, unknown>;
+
+/** Reads typed values at a path, failing with the path when a value is missing or ill-typed. */
+class FieldReader {
+  constructor(
+    private readonly value: Json,
+    readonly at: string,
+  ) {}
+
+  static object(value: unknown, at: string): FieldReader {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ScenarioError(at || '(root)', `expected an object, got ${describe(value)}`);
+    }
+    return new FieldReader(value as Json, at);
+  }
+
+  path(key: string): string {
+    return this.at ? `${this.at}.${key}` : key;
+  }
+
+  has(key: string): boolean {
+    return this.value[key] !== undefined;
+  }
+
+  string(key: string): string {
+    const v = this.value[key];
+    if (typeof v !== 'string' || v.length === 0) throw this.error(key, 'a non-empty string');
+    return v;
+  }
+
+  optionalString(key: string): string | undefined {
+    return this.has(key) ? this.string(key) : undefined;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const v = this.string(key);
+    if (!allowed.includes(v as T)) {
+      throw new ScenarioError(this.path(key), `expected one of ${allowed.join(', ')}, got "${v}"`);
+    }
+    return v as T;
+  }
+
+  optionalOneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    return this.has(key) ? this.oneOf(key, allowed) : undefined;
+  }
+
+  boolean(key: string): boolean {
+    const v = this.value[key];
+    if (typeof v !== 'boolean') throw this.error(key, 'true or false');
+    return v;
+  }
+
+  optionalBoolean(key: string): boolean | undefined {
+    return this.has(key) ? this.boolean(key) : undefined;
+  }
+
+  number(key: string, { integer = false, min = 0 } = {}): number {
+    const v = this.value[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      throw this.error(key, `${integer ? 'an integer' : 'a number'} >= ${min}`);
+    }
+    return v;
+  }
+
+  optionalNumber(key: string, options?: { integer?: boolean; min?: number }): number | undefined {
+    return this.has(key) ? this.number(key, options) : undefined;
+  }
+
+  object(key: string): FieldReader {
+    return FieldReader.object(this.value[key], this.path(key));
+  }
+
+  array(key: string): unknown[] {
+    const v = this.value[key];
+    if (!Array.isArray(v)) throw this.error(key, 'an array');
+    return v;
+  }
+
+  objects<T>(key: string, read: (item: FieldReader) => T): T[] {
+    return this.array(key).map((item, i) => read(FieldReader.object(item, `${this.path(key)}[${i}]`)));
+  }
+
+  optionalObjects<T>(key: string, read: (item: FieldReader) => T): T[] | undefined {
+    return this.has(key) ? this.objects(key, read) : undefined;
+  }
+
+  strings(key: string): string[] {
+    return this.array(key).map((item, i) => {
+      if (typeof item !== 'string' || item.length === 0) {
+        throw new ScenarioError(`${this.path(key)}[${i}]`, `expected a non-empty string, got ${describe(item)}`);
+      }
+      return item;
+    });
+  }
+
+  optionalStrings(key: string): string[] | undefined {
+    return this.has(key) ? this.strings(key) : undefined;
+  }
+
+  stringMap(key: string): Record<string, string> {
+    const reader = this.object(key);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(reader.value)) {
+      if (typeof v !== 'string') throw new ScenarioError(reader.path(k), `expected a string, got ${describe(v)}`);
+      out[k] = v;
+    }
+    return out;
+  }
+
+  optionalStringMap(key: string): Record<string, string> | undefined {
+    return this.has(key) ? this.stringMap(key) : undefined;
+  }
+
+  error(key: string, expected: string): ScenarioError {
+    const v = this.value[key];
+    return new ScenarioError(this.path(key), v === undefined ? `is required (${expected})` : `expected ${expected}, got ${describe(v)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function cidr(reader: FieldReader, key: string): string {
+  const text = reader.string(key);
+  if (!parseCidr(text)) {
+    throw new ScenarioError(reader.path(key), `expected an IPv4 CIDR block like "10.42.0.0/16", got "${text}"`);
+  }
+  return text;
+}
+
+function readPrincipal(r: FieldReader): ScenarioPrincipal {
+  const arn = r.string('arn');
+  if (!/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/.test(arn)) {
+    throw new ScenarioError(r.path('arn'), `expected an IAM role or user ARN, got "${arn}"`);
+  }
+  return withoutUndefined({
+    name: r.string('name'),
+    accessKeyId: r.string('accessKeyId'),
+    secretAccessKey: r.string('secretAccessKey'),
+    arn,
+    sessionName: r.optionalString('sessionName'),
+  });
+}
+
+function readTiming(r: FieldReader): ScenarioTiming {
+  return withoutUndefined({
+    instanceBootSeconds: r.number('instanceBootSeconds'),
+    nodeJoinSeconds: r.number('nodeJoinSeconds'),
+    nodegroupUpdateSeconds: r.number('nodegroupUpdateSeconds'),
+    instanceAgeSeconds: r.number('instanceAgeSeconds'),
+    nodeCreationFailureSeconds: r.number('nodeCreationFailureSeconds'),
+    instanceTerminateSeconds: r.optionalNumber('instanceTerminateSeconds'),
+    natGatewayDeleteSeconds: r.optionalNumber('natGatewayDeleteSeconds'),
+  });
+}
+
+function readRoute(r: FieldReader): ScenarioRoute {
+  const route: ScenarioRoute = withoutUndefined({
+    destinationCidrBlock: cidr(r, 'destinationCidrBlock'),
+    gatewayId: r.optionalString('gatewayId'),
+    natGatewayId: r.optionalString('natGatewayId'),
+    transitGatewayId: r.optionalString('transitGatewayId'),
+    networkInterfaceId: r.optionalString('networkInterfaceId'),
+    vpcPeeringConnectionId: r.optionalString('vpcPeeringConnectionId'),
+    instanceId: r.optionalString('instanceId'),
+    state: r.optionalOneOf('state', ['active', 'blackhole'] as const),
+    origin: r.optionalOneOf('origin', ['CreateRoute', 'CreateRouteTable', 'EnableVgwRoutePropagation'] as const),
+  });
+  const targets = ROUTE_TARGET_KEYS.filter((k) => route[k] !== undefined);
+  if (targets.length !== 1) {
+    throw new ScenarioError(
+      r.at,
+      `a route needs exactly one target (${ROUTE_TARGET_KEYS.join(', ')}), got ${targets.length ? targets.join(' and ') : 'none'}`,
+    );
+  }
+  return route;
+}
+
+export const ROUTE_TARGET_KEYS = [
+  'gatewayId',
+  'natGatewayId',
+  'transitGatewayId',
+  'networkInterfaceId',
+  'vpcPeeringConnectionId',
+  'instanceId',
+] as const;
+
+function readScalingConfig(r: FieldReader): ScenarioScalingConfig {
+  const config = {
+    minSize: r.number('minSize', { integer: true }),
+    maxSize: r.number('maxSize', { integer: true, min: 1 }),
+    desiredSize: r.number('desiredSize', { integer: true }),
+  };
+  if (config.minSize > config.maxSize) throw new ScenarioError(r.path('minSize'), 'must not be greater than maxSize');
+  if (config.desiredSize < config.minSize || config.desiredSize > config.maxSize) {
+    throw new ScenarioError(r.path('desiredSize'), 'must be between minSize and maxSize');
+  }
+  return config;
+}
+
+function readNodegroup(r: FieldReader): ScenarioNodegroup {
+  const nodegroup: ScenarioNodegroup = withoutUndefined({
+    nodegroupName: r.string('nodegroupName'),
+    subnetIds: r.strings('subnetIds'),
+    scalingConfig: readScalingConfig(r.object('scalingConfig')),
+    tags: r.optionalStringMap('tags') ?? {},
+    labels: r.optionalStringMap('labels'),
+    instanceTypes: r.optionalStrings('instanceTypes'),
+    amiType: r.optionalString('amiType'),
+    capacityType: r.optionalString('capacityType'),
+    releaseVersion: r.optionalString('releaseVersion'),
+    nodeRole: r.optionalString('nodeRole'),
+    instances: r.optionalObjects('instances', (i) =>
+      withoutUndefined({
+        instanceId: i.optionalString('instanceId'),
+        subnetId: i.optionalString('subnetId'),
+        ageSeconds: i.optionalNumber('ageSeconds'),
+        joins: i.optionalBoolean('joins'),
+      }),
+    ),
+  });
+  if (nodegroup.subnetIds.length === 0) throw new ScenarioError(r.path('subnetIds'), 'needs at least one subnet');
+  if (nodegroup.instances && nodegroup.instances.length !== nodegroup.scalingConfig.desiredSize) {
+    throw new ScenarioError(r.path('instances'), `lists ${nodegroup.instances.length} instance(s) but desiredSize is ${nodegroup.scalingConfig.desiredSize}`);
+  }
+  return nodegroup;
+}
+
+function readCluster(r: FieldReader): ScenarioCluster {
+  return withoutUndefined({
+    name: r.string('name'),
+    version: r.string('version'),
+    vpcId: r.string('vpcId'),
+    endpointPublicAccess: r.optionalBoolean('endpointPublicAccess') ?? true,
+    endpointPrivateAccess: r.optionalBoolean('endpointPrivateAccess') ?? false,
+    accessEntries:
+      r.optionalObjects('accessEntries', (e) =>
+        withoutUndefined({
+          principalArn: e.string('principalArn'),
+          kubernetesGroups: e.optionalStrings('kubernetesGroups'),
+          accessPolicies: e.optionalStrings('accessPolicies'),
+        }),
+      ) ?? [],
+    nodegroups: r.objects('nodegroups', readNodegroup),
+    subnetIds: r.optionalStrings('subnetIds'),
+    tags: r.optionalStringMap('tags'),
+  });
+}
+
+function readFault(r: FieldReader): ScenarioFault {
+  const fault: ScenarioFault = withoutUndefined({
+    operation: r.string('operation'),
+    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts'] as const),
+    error: r.optionalOneOf('error', FAULT_ERRORS),
+    count: r.optionalNumber('count', { integer: true, min: 1 }),
+    latencyMs: r.optionalNumber('latencyMs'),
+    principalArn: r.optionalString('principalArn'),
+  });
+  if (!fault.error && fault.latencyMs === undefined) {
+    throw new ScenarioError(r.at, 'a fault needs an error, a latencyMs, or both');
+  }
+  return fault;
+}
+
+export function parseFault(value: unknown, at = 'fault'): ScenarioFault {
+  return readFault(FieldReader.object(value, at));
+}
+
+/** Validates a parsed scenario document; throws ScenarioError naming the first bad field. */
+export function parseScenario(document: unknown): Scenario {
+  const r = FieldReader.object(document, '');
+  const scenario: Scenario = withoutUndefined({
+    region: r.string('region'),
+    accountId: r.string('accountId'),
+    principals: r.objects('principals', readPrincipal),
+    timing: readTiming(r.object('timing')),
+    vpcs: r.objects('vpcs', (v) =>
+      withoutUndefined({ vpcId: v.string('vpcId'), cidrBlock: cidr(v, 'cidrBlock'), tags: v.optionalStringMap('tags') }),
+    ),
+    internetGateways: r.objects('internetGateways', (g) =>
+      withoutUndefined({
+        internetGatewayId: g.string('internetGatewayId'),
+        vpcId: g.optionalString('vpcId'),
+        tags: g.optionalStringMap('tags'),
+      }),
+    ),
+    subnets: r.objects('subnets', (s) =>
+      withoutUndefined({
+        subnetId: s.string('subnetId'),
+        vpcId: s.string('vpcId'),
+        availabilityZone: s.string('availabilityZone'),
+        cidrBlock: cidr(s, 'cidrBlock'),
+        mapPublicIpOnLaunch: s.optionalBoolean('mapPublicIpOnLaunch') ?? false,
+        tags: s.optionalStringMap('tags'),
+      }),
+    ),
+    natGateways: r.objects('natGateways', (n) =>
+      withoutUndefined({
+        natGatewayId: n.string('natGatewayId'),
+        subnetId: n.string('subnetId'),
+        state: n.oneOf('state', NAT_STATES),
+        connectivityType: n.optionalOneOf('connectivityType', ['public', 'private'] as const) ?? 'public',
+        publicIp: n.optionalString('publicIp'),
+        tags: n.optionalStringMap('tags'),
+      }),
+    ),
+    routeTables: r.objects('routeTables', (t) =>
+      withoutUndefined({
+        routeTableId: t.string('routeTableId'),
+        vpcId: t.string('vpcId'),
+        main: t.optionalBoolean('main') ?? false,
+        subnetIds: t.optionalStrings('subnetIds') ?? [],
+        routes: t.objects('routes', readRoute),
+        tags: t.optionalStringMap('tags'),
+      }),
+    ),
+    vpcEndpoints: r.objects('vpcEndpoints', (e) =>
+      withoutUndefined({
+        vpcEndpointId: e.string('vpcEndpointId'),
+        vpcId: e.string('vpcId'),
+        serviceName: e.string('serviceName'),
+        vpcEndpointType: e.oneOf('vpcEndpointType', ['Interface', 'Gateway', 'GatewayLoadBalancer'] as const),
+        state: e.optionalString('state'),
+        subnetIds: e.optionalStrings('subnetIds'),
+        routeTableIds: e.optionalStrings('routeTableIds'),
+      }),
+    ),
+    clusters: r.objects('clusters', readCluster),
+    instances: r.optionalObjects('instances', (i) =>
+      withoutUndefined({
+        instanceId: i.optionalString('instanceId'),
+        subnetId: i.string('subnetId'),
+        instanceType: i.optionalString('instanceType'),
+        state: i.optionalOneOf('state', ['running', 'stopped'] as const),
+        tags: i.optionalStringMap('tags'),
+      }),
+    ),
+    faults: r.optionalObjects('faults', readFault),
+    randomSeed: r.optionalNumber('randomSeed', { integer: true }),
+    verifySignatures: r.optionalBoolean('verifySignatures'),
+    description: r.optionalString('description'),
+  });
+  if (!/^\d{12}$/.test(scenario.accountId)) {
+    throw new ScenarioError('accountId', `expected 12 digits, got "${scenario.accountId}"`);
+  }
+  if (scenario.principals.length === 0) throw new ScenarioError('principals', 'needs at least one principal');
+  checkReferences(scenario);
+  return scenario;
+}
+
+/** Cross-references: every id a record points at exists, and nothing is declared twice. */
+function checkReferences(s: Scenario): void {
+  unique('principals', s.principals.map((p) => p.accessKeyId), 'accessKeyId');
+  unique('vpcs', s.vpcs.map((v) => v.vpcId), 'vpcId');
+  unique('subnets', s.subnets.map((v) => v.subnetId), 'subnetId');
+  unique('natGateways', s.natGateways.map((v) => v.natGatewayId), 'natGatewayId');
+  unique('routeTables', s.routeTables.map((v) => v.routeTableId), 'routeTableId');
+  unique('internetGateways', s.internetGateways.map((v) => v.internetGatewayId), 'internetGatewayId');
+  unique('clusters', s.clusters.map((v) => v.name), 'name');
+
+  const vpcs = new Map(s.vpcs.map((v) => [v.vpcId, v]));
+  const subnets = new Map(s.subnets.map((v) => [v.subnetId, v]));
+  const needVpc = (field: string, vpcId: string | undefined): void => {
+    if (vpcId !== undefined && !vpcs.has(vpcId)) throw new ScenarioError(field, `"${vpcId}" is not a VPC of the scenario`);
+  };
+  const needSubnet = (field: string, subnetId: string): void => {
+    if (!subnets.has(subnetId)) throw new ScenarioError(field, `"${subnetId}" is not a subnet of the scenario`);
+  };
+
+  s.internetGateways.forEach((g, i) => needVpc(`internetGateways[${i}].vpcId`, g.vpcId));
+  s.subnets.forEach((sub, i) => {
+    needVpc(`subnets[${i}].vpcId`, sub.vpcId);
+    const vpcCidr = parseCidr(vpcs.get(sub.vpcId)?.cidrBlock ?? '');
+    const subnetCidr = parseCidr(sub.cidrBlock);
+    if (vpcCidr && subnetCidr && !cidrContainsCidr(vpcCidr, subnetCidr)) {
+      throw new ScenarioError(`subnets[${i}].cidrBlock`, `${sub.cidrBlock} is outside the VPC's ${vpcs.get(sub.vpcId)?.cidrBlock}`);
+    }
+  });
+  s.natGateways.forEach((n, i) => needSubnet(`natGateways[${i}].subnetId`, n.subnetId));
+  const associated = new Map<string, string>();
+  s.routeTables.forEach((t, i) => {
+    needVpc(`routeTables[${i}].vpcId`, t.vpcId);
+    t.subnetIds.forEach((subnetId, j) => {
+      const field = `routeTables[${i}].subnetIds[${j}]`;
+      needSubnet(field, subnetId);
+      if (subnets.get(subnetId)?.vpcId !== t.vpcId) throw new ScenarioError(field, `"${subnetId}" is in another VPC`);
+      const previous = associated.get(subnetId);
+      if (previous) throw new ScenarioError(field, `"${subnetId}" is already associated with ${previous}`);
+      associated.set(subnetId, t.routeTableId);
+    });
+  });
+  const mains = s.routeTables.filter((t) => t.main).map((t) => t.vpcId);
+  const doubleMain = mains.find((v, i) => mains.indexOf(v) !== i);
+  if (doubleMain) throw new ScenarioError('routeTables', `VPC ${doubleMain} has more than one main route table`);
+  s.vpcEndpoints.forEach((e, i) => needVpc(`vpcEndpoints[${i}].vpcId`, e.vpcId));
+  (s.instances ?? []).forEach((inst, i) => needSubnet(`instances[${i}].subnetId`, inst.subnetId));
+  s.clusters.forEach((c, i) => {
+    needVpc(`clusters[${i}].vpcId`, c.vpcId);
+    unique(`clusters[${i}].nodegroups`, c.nodegroups.map((n) => n.nodegroupName), 'nodegroupName');
+    c.nodegroups.forEach((ng, j) => {
+      ng.subnetIds.forEach((subnetId, k) => {
+        const field = `clusters[${i}].nodegroups[${j}].subnetIds[${k}]`;
+        needSubnet(field, subnetId);
+        if (subnets.get(subnetId)?.vpcId !== c.vpcId) throw new ScenarioError(field, `"${subnetId}" is not in the cluster's VPC ${c.vpcId}`);
+      });
+      (ng.instances ?? []).forEach((inst, k) => {
+        if (inst.subnetId && !ng.subnetIds.includes(inst.subnetId)) {
+          throw new ScenarioError(`clusters[${i}].nodegroups[${j}].instances[${k}].subnetId`, `"${inst.subnetId}" is not one of the node group's subnets`);
+        }
+      });
+    });
+  });
+}
+
+function unique(field: string, values: string[], key: string): void {
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) throw new ScenarioError(`${field}[${i}].${key}`, `"${v}" is declared twice`);
+    seen.add(v);
+  });
+}
+
+/** The directory of the bundled scenarios (seed.json, healthy.json ...). */
+export const BUNDLED_SCENARIO_DIR = path.join(__dirname, 'scenarios');
+
+/**
+ * Reads and validates a scenario file. A bare name such as "seed" that is not a file
+ * resolves to the bundled emulator/scenarios/seed.json.
+ */
+export function loadScenarioFile(file: string): Scenario {
+  const bundled = path.join(BUNDLED_SCENARIO_DIR, file.endsWith('.json') ? file : `${file}.json`);
+  const resolved = existsSync(file) ? file : existsSync(bundled) ? bundled : file;
+  let text: string;
+  try {
+    text = readFileSync(resolved, 'utf8');
+  } catch (error) {
+    throw new ScenarioError('(file)', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError('(file)', `${resolved} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return parseScenario(document);
+}
