@@ -22,7 +22,7 @@ export const SYSTEM_MASTERS_GROUP = 'system:masters';
  * The group the project's docs tell operators to bind to a ClusterRole that can get/list nodes
  * (for clusters that manage RBAC themselves); the emulator treats that binding as present.
  */
-export const NODE_READER_GROUP = 'eks-node-join-remediator:node-readers';
+export const NODE_READER_GROUP = 'eks-node-join-remediator-node-readers';
 
 export type NodeVerb = 'get' | 'list';
 

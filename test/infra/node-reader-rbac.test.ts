@@ -16,7 +16,7 @@ interface KubernetesObject {
 }
 
 describe('node-reader-rbac.yaml', () => {
-  const manifest = yaml.safeLoadAll(
+  const manifest = yaml.loadAll(
     fs.readFileSync(path.join(__dirname, '..', '..', 'deploy', 'kubernetes', 'node-reader-rbac.yaml'), 'utf8'),
   ) as KubernetesObject[];
   const clusterRole = manifest.find((object) => object.kind === 'ClusterRole');
@@ -35,5 +35,15 @@ describe('node-reader-rbac.yaml', () => {
   it('is what an access entry with kubernetesGroups refers to', () => {
     const { template } = synthRemediator({ clusterNames: ['eks-workshop'], kubernetesGroups: [NODE_READER_GROUP] });
     expect(onlyResource(template, 'AWS::EKS::AccessEntry').properties.KubernetesGroups).toEqual([binding?.subjects?.[0].name]);
+  });
+});
+
+describe('the emulator and the CDK agree on the node-reader group', () => {
+  it('uses the same Kubernetes group name as the construct and the shipped manifest', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { NODE_READER_GROUP: emulatorGroup } = require('../../emulator/kubernetes/authorizer') as { NODE_READER_GROUP: string };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { NODE_READER_GROUP: constructGroup } = require('../../lib/node-join-remediator') as { NODE_READER_GROUP: string };
+    expect(emulatorGroup).toBe(constructGroup);
   });
 });

@@ -26,6 +26,9 @@ let api: RunningClusterApi;
 let caPem: string;
 
 const tokenFor = (principal = OPERATOR, clusterName = 'eks-workshop') => mintEksToken({ clusterName, principal });
+/** The error message a request fails with ('' if it succeeded). Node's errors come from another realm than jest's `Error`. */
+const failureOf = (answer: Promise<unknown>): Promise<string> =>
+  answer.then(() => '', (error: { message?: string; code?: string }) => `${error.code ?? ''} ${error.message ?? String(error)}`);
 const namesIn = (items: { metadata: { name: string } }[]) => items.map((item) => item.metadata.name);
 const fixtureNamesWhere = (predicate: (labels: Record<string, string>) => boolean) =>
   fixtureNodes.filter((node) => predicate(node.metadata.labels)).map((node) => node.metadata.name).sort();
@@ -305,18 +308,16 @@ describe('TLS and lifecycle', () => {
     const otherCaPem = caPemOf(otherCluster.certificateAuthorityData);
 
     // Act
-    const withOtherCa = await httpsGet(api.endpoint, '/version', { caPem: otherCaPem }).catch((error: Error) => error);
-    const withoutCa = await httpsGet(api.endpoint, '/version', { caPem: '' }).catch((error: Error) => error);
+    const withOtherCa = await failureOf(httpsGet(api.endpoint, '/version', { caPem: otherCaPem }));
+    const withoutCa = await failureOf(httpsGet(api.endpoint, '/version', { caPem: '' }));
     const viaLocalhost = await httpsGet(api.endpoint.replace('127.0.0.1', 'localhost'), '/version', { caPem });
+    await otherCluster.close();
 
     // Assess
-    expect(withOtherCa).toBeInstanceOf(Error);
-    expect((withOtherCa as Error).message).toMatch(/certificate|self[- ]signed/i);
-    expect(withoutCa).toBeInstanceOf(Error);
-    expect((withoutCa as Error).message).toMatch(/certificate|self[- ]signed/i);
+    expect(withOtherCa).toMatch(/certificate|self[- ]signed/i);
+    expect(withoutCa).toMatch(/certificate|self[- ]signed/i);
     expect(viaLocalhost.statusCode).toBe(200);
     expect(otherCaPem).not.toBe(caPem);
-    await otherCluster.close();
   });
 
   it('close() ends keep-alive connections and the port stops answering', async () => {
@@ -330,13 +331,12 @@ describe('TLS and lifecycle', () => {
     const started = Date.now();
     await shortLived.close();
     const closeMs = Date.now() - started;
-    const afterClose = await httpsGet(shortLived.endpoint, '/version', { caPem: shortLivedCa, agent: keepAliveAgent }).catch((error: Error) => error);
+    const afterClose = await failureOf(httpsGet(shortLived.endpoint, '/version', { caPem: shortLivedCa, agent: keepAliveAgent }));
+    keepAliveAgent.destroy();
 
     // Assess
     expect(closeMs).toBeLessThan(2000);
-    expect(afterClose).toBeInstanceOf(Error);
-    expect((afterClose as Error).message).toMatch(/ECONNREFUSED|socket hang up|ECONNRESET/);
+    expect(afterClose).toMatch(/ECONNREFUSED|socket hang up|ECONNRESET/);
     await expect(shortLived.close()).resolves.toBeUndefined();
-    keepAliveAgent.destroy();
   });
 });

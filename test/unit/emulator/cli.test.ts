@@ -1,0 +1,198 @@
+/**
+ * The emulator against real clients outside the SDK: the installed AWS CLI, and the emulator's
+ * own command line (`tsx emulator/main.ts`).
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { RunningEmulator } from '../../../emulator/index';
+import { bundledScenario, SEED, startTestEmulator } from './support/harness';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const awsCliMissing = spawnSync('aws', ['--version']).error !== undefined;
+
+function awsEnv(emulator: RunningEmulator, principal = 'operator'): NodeJS.ProcessEnv {
+  const credentials = emulator.credentialsOf(principal);
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_ENDPOINT_URL: emulator.awsEndpoint,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_DEFAULT_REGION: emulator.region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
+}
+
+async function aws(emulator: RunningEmulator, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run('aws', [...args, '--output', 'json'], { env: awsEnv(emulator), timeout: 20_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string; code?: number };
+    return { stdout: failure.stdout ?? '', stderr: failure.stderr ?? '', code: failure.code ?? 1 };
+  }
+}
+
+(awsCliMissing ? describe.skip : describe)('emulator with the installed AWS CLI', () => {
+  let emulator: RunningEmulator;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator(bundledScenario('seed'));
+  });
+
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  it('describe-route-tables with an association.subnet-id filter shows only the local route', async () => {
+    // Act
+    const result = await aws(emulator, ['ec2', 'describe-route-tables', '--filters', `Name=association.subnet-id,Values=${SEED.newSubnetId}`]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { RouteTables: { RouteTableId: string; Routes: unknown[]; Associations: { SubnetId?: string }[] }[] };
+    expect(out.RouteTables.map((t) => t.RouteTableId)).toEqual([SEED.newRouteTableId]);
+    expect(out.RouteTables[0]?.Routes).toEqual([{ DestinationCidrBlock: '10.42.0.0/16', GatewayId: 'local', Origin: 'CreateRouteTable', State: 'active' }]);
+    expect(out.RouteTables[0]?.Associations[0]?.SubnetId).toBe(SEED.newSubnetId);
+  });
+
+  it('describe-nodegroup shows the seed node group', async () => {
+    // Act
+    const result = await aws(emulator, ['eks', 'describe-nodegroup', '--cluster-name', SEED.cluster, '--nodegroup-name', SEED.brokenNodegroup]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { nodegroup: Record<string, unknown> & { resources: { autoScalingGroups: { name: string }[] } } };
+    expect(out.nodegroup).toMatchObject({ status: 'ACTIVE', capacityType: 'ON_DEMAND', scalingConfig: { minSize: 0, maxSize: 1, desiredSize: 1 }, health: { issues: [] } });
+    expect(out.nodegroup.resources.autoScalingGroups[0]?.name).toMatch(/^eks-new_nodegroup_2-/);
+  });
+
+  it('create-route adds the route, and a second one fails with RouteAlreadyExists', async () => {
+    // Act
+    const created = await aws(emulator, ['ec2', 'create-route', '--route-table-id', SEED.newRouteTableId, '--destination-cidr-block', '0.0.0.0/0', '--nat-gateway-id', SEED.natGatewayId]);
+    const again = await aws(emulator, ['ec2', 'create-route', '--route-table-id', SEED.newRouteTableId, '--destination-cidr-block', '0.0.0.0/0', '--nat-gateway-id', SEED.natGatewayId]);
+
+    // Assess
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toEqual({ Return: true });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('RouteAlreadyExists');
+    const call = emulator.calls().find((c) => c.operation === 'CreateRoute');
+    expect(call).toMatchObject({ service: 'ec2', principalArn: SEED.operatorArn, params: { RouteTableId: SEED.newRouteTableId, NatGatewayId: SEED.natGatewayId } });
+  });
+
+  it('update-nodegroup-config then wait nodegroup-active, then describe-scaling-activities', async () => {
+    // Act
+    const update = await aws(emulator, ['eks', 'update-nodegroup-config', '--cluster-name', SEED.cluster, '--nodegroup-name', SEED.brokenNodegroup, '--scaling-config', 'desiredSize=0']);
+    emulator.advance(2);
+    const wait = await aws(emulator, ['eks', 'wait', 'nodegroup-active', '--cluster-name', SEED.cluster, '--nodegroup-name', SEED.brokenNodegroup]);
+    const ng = JSON.parse((await aws(emulator, ['eks', 'describe-nodegroup', '--cluster-name', SEED.cluster, '--nodegroup-name', SEED.brokenNodegroup])).stdout) as {
+      nodegroup: { resources: { autoScalingGroups: { name: string }[] } };
+    };
+    const activities = await aws(emulator, ['autoscaling', 'describe-scaling-activities', '--auto-scaling-group-name', ng.nodegroup.resources.autoScalingGroups[0]?.name ?? '']);
+
+    // Assess
+    expect(update.code).toBe(0);
+    expect(JSON.parse(update.stdout)).toMatchObject({ update: { status: 'InProgress', type: 'ConfigUpdate' } });
+    expect(wait.code).toBe(0);
+    const descriptions = (JSON.parse(activities.stdout) as { Activities: { Description: string }[] }).Activities.map((a) => a.Description);
+    expect(descriptions[0]).toMatch(/^Terminating EC2 instance: i-/);
+    expect(descriptions[1]).toMatch(/^Launching a new EC2 instance: i-/);
+  });
+
+  it('sts get-caller-identity names the assumed-role session', async () => {
+    // Act
+    const result = await aws(emulator, ['sts', 'get-caller-identity']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/platform-admin/alice' });
+  });
+});
+
+if (awsCliMissing) {
+  // eslint-disable-next-line no-console
+  console.log('emulator AWS CLI tests skipped: the `aws` command is not installed');
+}
+
+describe('emulator command line (emulator/main.ts)', () => {
+  it('prints one JSON line with the endpoint and operator credentials, serves, and stops on SIGTERM', async () => {
+    // Prepare
+    const child = spawn(TSX, [path.join(ROOT, 'emulator/main.ts'), '--scenario', 'seed', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    try {
+      // Act
+      const line = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ready line; stdout so far: ${stdout}`)), 20_000);
+        child.stdout.on('data', () => {
+          if (stdout.includes('\n')) {
+            clearTimeout(timer);
+            resolve(stdout.split('\n')[0] as string);
+          }
+        });
+      });
+      const ready = JSON.parse(line) as { awsEndpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+      const state = (await (await fetch(`${ready.awsEndpoint}/_emulator/state`)).json()) as { region: string };
+      child.kill('SIGTERM');
+      const code = await exited;
+
+      // Assess
+      expect(Object.keys(ready).sort()).toEqual(['accessKeyId', 'awsEndpoint', 'region', 'secretAccessKey']);
+      expect(ready.awsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(ready).toMatchObject({ region: 'us-west-2', accessKeyId: 'AKIA5EKSWORKSHOP0001' });
+      expect(state.region).toBe('us-west-2');
+      expect(code).toBe(0);
+      expect(stdout.trim().split('\n')).toHaveLength(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 with the bad field named on stderr for an invalid scenario', async () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(tmpdir(), 'emulator-cli-'));
+    const file = path.join(dir, 'bad.json');
+    const scenario = bundledScenario('seed') as unknown as Record<string, unknown>;
+    delete (scenario.timing as Record<string, unknown>).nodeJoinSeconds;
+    writeFileSync(file, JSON.stringify(scenario));
+
+    try {
+      // Act
+      const result = await run(TSX, [path.join(ROOT, 'emulator/main.ts'), '--scenario', file], { cwd: ROOT, timeout: 20_000 }).then(
+        () => ({ code: 0, stderr: '', stdout: '' }),
+        (error: { code?: number; stderr?: string; stdout?: string }) => ({ code: error.code ?? 0, stderr: error.stderr ?? '', stdout: error.stdout ?? '' }),
+      );
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('timing.nodeJoinSeconds');
+      expect(result.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 with usage for bad arguments', async () => {
+    // Act
+    const result = await run(TSX, [path.join(ROOT, 'emulator/main.ts'), '--port', 'abc'], { cwd: ROOT, timeout: 20_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code ?? 0, stderr: error.stderr ?? '' }),
+    );
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--port must be an integer');
+    expect(result.stderr).toContain('usage:');
+  });
+});
