@@ -363,7 +363,6 @@ const HANDLERS: Record<string, Handler> = {
       reservationSet: [...reservations.entries()].map(([reservationId, instances]) => ({
         reservationId,
         ownerId: world.accountId,
-        requesterId: instances[0]?.autoScalingGroupName ? '940372691376' : undefined,
         groupSet: [],
         instancesSet: instances.map((i) => instanceXml(world, i)),
       })),

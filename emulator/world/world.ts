@@ -13,8 +13,9 @@ import { EventLog, eventTime, instanceLifecycleEvent } from '../events';
 import type { Scenario, ScenarioNodegroup, ScenarioNodegroupInstance, ScenarioScalingConfig } from '../scenario';
 import { SimulationClock } from './clock';
 import { IdFactory } from './ids';
-import { type NetworkFacts, egressVerdict, effectiveRouteTable, routeState } from './network';
+import { type NetworkFacts, egressVerdict } from './network';
 import { type KubernetesNode, buildNode, privateDnsName } from './nodes';
+import { worldSnapshot } from './snapshot';
 import type {
   AsgTagRecord,
   AutoScalingGroupRecord,
@@ -1025,64 +1026,14 @@ export class World {
 
   // ---------------------------------------------------------------- state
 
+  /** Every registered Node with its cluster and instance. */
+  registeredNodes(): { clusterName: string; instanceId: string; node: KubernetesNode }[] {
+    return [...this.nodes.values()].map((n) => ({ ...n, node: structuredClone(n.node) }));
+  }
+
   /** The whole world as JSON (GET /_emulator/state). */
   snapshot(): Record<string, unknown> {
-    const facts = this.facts;
-    return {
-      time: new Date(this.clock.now()).toISOString(),
-      region: this.region,
-      accountId: this.accountId,
-      vpcs: [...this.vpcs.values()],
-      subnets: [...this.subnets.values()].map((s) => ({
-        ...s,
-        availableIpAddressCount: this.availableIpAddressCount(s.subnetId),
-        routeTableId: effectiveRouteTable(facts, s.subnetId)?.routeTableId,
-      })),
-      internetGateways: [...this.internetGateways.values()],
-      natGateways: [...this.natGateways.values()].map((n) => ({
-        ...n,
-        createTime: new Date(n.createTime).toISOString(),
-        deleteTime: n.deleteTime ? new Date(n.deleteTime).toISOString() : undefined,
-      })),
-      routeTables: [...this.routeTables.values()].map((t) => {
-        const vpc = this.vpcs.get(t.vpcId);
-        const routes = [
-          ...(vpc ? [{ destinationCidrBlock: vpc.cidrBlock, gatewayId: 'local', origin: 'CreateRouteTable', state: 'active' }] : []),
-          ...t.routes.map((r) => ({ ...withoutUndefined(r), state: routeState(facts, t, r) })),
-        ];
-        return { routeTableId: t.routeTableId, vpcId: t.vpcId, main: t.main, subnetIds: t.associations.map((a) => a.subnetId), routes, tags: t.tags };
-      }),
-      vpcEndpoints: [...this.vpcEndpoints.values()],
-      instances: [...this.instances.values()].map((i) => ({
-        ...i,
-        launchTime: new Date(i.launchTime).toISOString(),
-        terminatedAt: i.terminatedAt ? new Date(i.terminatedAt).toISOString() : undefined,
-        egress: egressVerdict(facts, i.subnetId, {
-          hasPublicIp: i.publicIp !== undefined,
-          clusterEndpointPrivateAccess: (i.clusterName ? this.clusters.get(i.clusterName)?.endpointPrivateAccess : false) ?? false,
-        }),
-      })),
-      autoScalingGroups: [...this.autoScalingGroups.values()].map((a) => ({ ...a, createdTime: new Date(a.createdTime).toISOString() })),
-      scalingActivities: this.activities.map((a) => ({
-        ...a,
-        startTime: new Date(a.startTime).toISOString(),
-        endTime: a.endTime ? new Date(a.endTime).toISOString() : undefined,
-      })),
-      clusters: [...this.clusters.values()].map((c) => ({
-        ...c,
-        createdAt: new Date(c.createdAt).toISOString(),
-        nodegroups: this.nodegroupsOf(c.name).map((n) => ({
-          ...n,
-          createdAt: new Date(n.createdAt).toISOString(),
-          modifiedAt: new Date(n.modifiedAt).toISOString(),
-          updates: n.updates.map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })),
-          health: { issues: this.healthIssues(n) },
-        })),
-        nodes: this.nodesOf(c.name),
-      })),
-      nodes: [...this.nodes.values()].map((n) => ({ clusterName: n.clusterName, instanceId: n.instanceId, node: n.node })),
-      pendingTasks: this.clock.pending(),
-    };
+    return worldSnapshot(this);
   }
 }
 

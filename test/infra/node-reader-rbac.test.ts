@@ -1,11 +1,10 @@
 /** deploy/kubernetes/node-reader-rbac.yaml: the least-privilege alternative to the EKS access policy. */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as yaml from 'js-yaml';
 import { NODE_READER_GROUP } from '../../lib/node-join-remediator';
 import { onlyResource, synthRemediator } from './support/synth';
 
-// js-yaml comes with jest's toolchain; only its loader is needed here.
-const yaml = require('js-yaml') as { safeLoadAll(text: string): unknown[] };
 
 interface KubernetesObject {
   kind: string;

@@ -5,7 +5,7 @@ import { readSigV4, signatureMatches } from '../../../emulator/sigv4';
 
 const credentials = { accessKeyId: 'AKIA5EKSWORKSHOP0002', secretAccessKey: 'the-secret' };
 
-function querySeparated(query: Record<string, string | string[] | null>): { rawQuery: string; params: URLSearchParams } {
+function querySeparated(query: Record<string, string | string[] | null> = {}): { rawQuery: string; params: URLSearchParams } {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (typeof v === 'string') params.append(k, v);
   // SigV4 clients escape with %20, not "+"
