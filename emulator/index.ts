@@ -92,19 +92,22 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     if (options.kubernetes !== false) {
       const start = options.startClusterApi ?? ((view: KubeClusterView) =>
         startRealClusterApi(view, log ? { onTokenRejected: (reason) => log(`kubernetes token refused: ${reason}`) } : {}));
-      for (const cluster of world.clusters.values()) {
-        const api = await start({
-          clusterName: cluster.name,
-          region: world.region,
-          principals: () => scenario.principals.map((p) => ({ accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, arn: p.arn })),
-          accessEntries: () => cluster.accessEntries,
-          nodes: () => world.nodesOf(cluster.name),
-          awsEndpointHost: `127.0.0.1:${port}`,
-        });
-        clusterApis.push(api);
-        cluster.endpoint = api.endpoint;
-        cluster.certificateAuthorityData = api.certificateAuthorityData;
-      }
+      // One Kubernetes API per cluster, each with its own CA.
+      await Promise.all(
+        [...world.clusters.values()].map(async (cluster) => {
+          const api = await start({
+            clusterName: cluster.name,
+            region: world.region,
+            principals: () => scenario.principals.map((p) => ({ accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, arn: p.arn })),
+            accessEntries: () => cluster.accessEntries,
+            nodes: () => world.nodesOf(cluster.name),
+            awsEndpointHost: `127.0.0.1:${port}`,
+          });
+          clusterApis.push(api);
+          cluster.endpoint = api.endpoint;
+          cluster.certificateAuthorityData = api.certificateAuthorityData;
+        }),
+      );
     }
   } catch (error) {
     await shutdown();
