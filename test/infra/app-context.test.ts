@@ -76,7 +76,7 @@ describe('appSettingsFromContext', () => {
     expect(settings.stackName).toBe(DEFAULT_STACK_NAME);
   });
 
-  it('reads a key for every knob of contract section 4, and the README's Deploy section documents every key', () => {
+  it('reads a key for every knob of contract section 4, and the README Deploy section documents every key', () => {
     // Prepare
     const guide = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
     const keys = Object.keys(CONTEXT_KEYS);
