@@ -115,3 +115,28 @@ describe('bin/app.ts', () => {
     expect(result.stderr.trim()).toBe('eks-node-join-remediator: invalid configuration: dryRun must be "true" or "false", got "maybe"');
   });
 });
+
+describe('npx cdk synth (the CLI a platform team runs)', () => {
+  it('synthesizes offline from a clean checkout with the deploy guide\'s context', () => {
+    // Prepare
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediator-cdk-cli-'));
+    try {
+      // Act
+      const result = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--output', outdir,
+          '-c', 'clusterNames=eks-workshop', '-c', 'dryRun=true'],
+        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' } },
+      );
+
+      // Assess
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.status).toBe(0);
+      const template = JSON.parse(fs.readFileSync(path.join(outdir, 'EksNodeJoinRemediator.template.json'), 'utf8'));
+      const types = Object.values<{ Type: string }>(template.Resources).map((r) => r.Type);
+      expect(types).toEqual(expect.arrayContaining(['AWS::Lambda::Function', 'AWS::Events::Rule', 'AWS::EKS::AccessEntry']));
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
