@@ -24,13 +24,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AutoScalingAdapter } from '../../lambda/aws/autoscaling';
 import { Ec2Adapter } from '../../lambda/aws/ec2';
 import { EksAdapter } from '../../lambda/aws/eks';
 import { configFromEnv } from '../../lambda/config';
 import { KubernetesApiError, ValidationError } from '../../lambda/errors';
-import { createHandler, type HandlerRuntime } from '../../lambda/handler';
+import { createHandler, METRIC_NAMESPACE, OUTCOME_METRIC, type HandlerRuntime } from '../../lambda/handler';
 import type { NodeInfo } from '../../lambda/model';
 import type { KubernetesPort } from '../../lambda/ports';
 import type { MultiReport, Report } from '../../lambda/report';
@@ -397,5 +398,55 @@ describe('handler', () => {
     expect(report.outcome).toBe('SKIPPED');
     expect(report.reason).toContain('node-join-remediator/disabled=true');
     expectNoMutation();
+  });
+
+  it('emits one RemediationOutcome metric per report, dimensioned by service and Outcome (what the alarms watch)', async () => {
+    // Prepare
+    const world = loadWorld();
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    serve(world);
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'eks-node-join-remediator' });
+    const handler = createHandler(() => ({ ...runtimeFor(world), metrics }));
+
+    // Act
+    try {
+      await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName });
+    } finally {
+      stdout.mockRestore();
+    }
+
+    // Assess
+    const emf = written.map((line) => { try { return JSON.parse(line); } catch { return undefined; } }).filter((e) => e?._aws);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: METRIC_NAMESPACE,
+      Dimensions: [['service', 'Outcome']],
+      Metrics: [{ Name: OUTCOME_METRIC, Unit: 'Count' }],
+    });
+    expect(emf[0]).toMatchObject({ service: 'eks-node-join-remediator', Outcome: 'HEALTHY', [OUTCOME_METRIC]: 1 });
+  });
+
+  it('publishes reports that need attention to the report topic, and not HEALTHY ones', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const published: { subject: string; message: string }[] = [];
+    const publisher = { publish: async (subject: string, message: string) => void published.push({ subject, message }) };
+    const handler = createHandler(() => ({ ...runtimeFor(world), publisher }));
+
+    // Act
+    await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName, dryRun: true });
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName });
+
+    // Assess
+    expect(published).toHaveLength(1);
+    expect(published[0]!.subject).toBe(`[DRY_RUN] ${WORLD.clusterName}/${WORLD.nodegroupName}`);
+    expect(JSON.parse(published[0]!.message)).toMatchObject({ outcome: 'DRY_RUN', nodegroupName: WORLD.nodegroupName });
   });
 });
