@@ -127,8 +127,7 @@ function serve(world: World): void {
   });
 }
 
-function runtimeFor(world: World, env: Record<string, string> = {}): HandlerRuntime {
-  const clock = new FakeClock();
+function runtimeFor(world: World, env: Record<string, string> = {}, clock = new FakeClock()): HandlerRuntime {
   return {
     config: configFromEnv({ REMEDIATOR_ROLE_ARN: OWN_ROLE, POLL_SECONDS: '5', ...env }),
     region: WORLD.region,
@@ -448,5 +447,38 @@ describe('handler', () => {
     expect(published).toHaveLength(1);
     expect(published[0]!.subject).toBe(`[DRY_RUN] ${WORLD.clusterName}/${WORLD.nodegroupName}`);
     expect(JSON.parse(published[0]!.message)).toMatchObject({ outcome: 'DRY_RUN', nodegroupName: WORLD.nodegroupName });
+  });
+
+  it('waits for a freshly launched instance to pass the grace period on a node group event, then remediates', async () => {
+    // Prepare: the event arrives one minute after the instance launched (grace period 300 s).
+    const world = loadWorld();
+    serve(world);
+    const clock = new FakeClock('2026-11-29T05:46:00.000Z');
+    const handler = createHandler(() => runtimeFor(world, {}, clock));
+
+    // Act
+    const report = (await handler(updateNodegroupConfigEvent)) as Report;
+
+    // Assess: it slept until the instance was judgeable instead of calling a new node group HEALTHY.
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(240_000);
+    expect(report.outcome).toBe('REMEDIATED');
+    expect(ec2).toHaveReceivedCommandTimes(CreateRouteCommand, 1);
+  });
+
+  it('does not wait for the grace period on a manual invocation: young instances are not judged', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const clock = new FakeClock('2026-11-29T05:46:00.000Z');
+    const handler = createHandler(() => runtimeFor(world, {}, clock));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(clock.sleeps).toEqual([]);
+    expect(report.outcome).toBe('HEALTHY');
+    expect(report.reason).toMatch(/grace period/);
+    expectNoMutation();
   });
 });
