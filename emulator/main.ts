@@ -3,6 +3,7 @@
  * loopback and prints one JSON line (endpoint, region, operator credentials) when ready.
  */
 import { startEmulator, ScenarioError, type RunningEmulator } from './index';
+import { launcherChain, NPM_LAUNCHER_DEPTH, startedByNpm, systemProcessTable, watchLaunchers } from './launcher-watch';
 
 const USAGE = 'usage: npm run --silent emulator -- --scenario FILE [--port N] [--verbose]';
 
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Under npm a SIGTERM stops at the script's shell: stop with the launchers instead of outliving them.
+  const processes = startedByNpm(process.env) ? systemProcessTable() : undefined;
+  if (processes) watchLaunchers(processes, launcherChain(processes, process.pid, NPM_LAUNCHER_DEPTH), stop);
 }
 
 if (require.main === module) {

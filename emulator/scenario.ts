@@ -37,8 +37,8 @@ export interface ScenarioVpc {
 
 export interface ScenarioInternetGateway {
   internetGatewayId: string;
-  /** the VPC it is attached to; absent = detached */
-  vpcId?: string;
+  /** the VPC it is attached to; null = detached */
+  vpcId: string | null;
   tags?: Record<string, string>;
 }
 
@@ -47,7 +47,7 @@ export interface ScenarioSubnet {
   vpcId: string;
   availabilityZone: string;
   cidrBlock: string;
-  mapPublicIpOnLaunch?: boolean;
+  mapPublicIpOnLaunch: boolean;
   tags?: Record<string, string>;
 }
 
@@ -96,8 +96,8 @@ export interface ScenarioVpcEndpoint {
 
 export interface ScenarioAccessEntry {
   principalArn: string;
-  kubernetesGroups?: string[];
-  accessPolicies?: string[];
+  kubernetesGroups: string[];
+  accessPolicies: string[];
 }
 
 export interface ScenarioScalingConfig {
@@ -214,7 +214,7 @@ class FieldReader {
 
   static object(value: unknown, at: string): FieldReader {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ScenarioError(at || '(root)', `expected an object, got ${describe(value)}`);
+      throw new ScenarioError(at || '(root)', value === undefined ? 'is required (an object)' : `expected an object, got ${describe(value)}`);
     }
     return new FieldReader(value as Json, at);
   }
@@ -231,6 +231,13 @@ class FieldReader {
     const v = this.value[key];
     if (typeof v !== 'string' || v.length === 0) throw this.error(key, 'a non-empty string');
     return v;
+  }
+
+  /** Required key; `null` is an explicit "none" (`meaning` says what it stands for). */
+  stringOrNull(key: string, meaning: string): string | null {
+    if (this.value[key] === null) return null;
+    if (!this.has(key)) throw this.error(key, `a non-empty string, or ${meaning}`);
+    return this.string(key);
   }
 
   optionalString(key: string): string | undefined {
@@ -415,7 +422,7 @@ function readNodegroup(r: FieldReader): ScenarioNodegroup {
     nodegroupName: r.string('nodegroupName'),
     subnetIds: r.strings('subnetIds'),
     scalingConfig: readScalingConfig(r.object('scalingConfig')),
-    tags: r.optionalStringMap('tags') ?? {},
+    tags: r.stringMap('tags'),
     labels: r.optionalStringMap('labels'),
     instanceTypes: r.optionalStrings('instanceTypes'),
     amiType: r.optionalString('amiType'),
@@ -443,16 +450,13 @@ function readCluster(r: FieldReader): ScenarioCluster {
     name: r.string('name'),
     version: r.string('version'),
     vpcId: r.string('vpcId'),
-    endpointPublicAccess: r.optionalBoolean('endpointPublicAccess') ?? true,
-    endpointPrivateAccess: r.optionalBoolean('endpointPrivateAccess') ?? false,
-    accessEntries:
-      r.optionalObjects('accessEntries', (e) =>
-        withoutUndefined({
-          principalArn: e.string('principalArn'),
-          kubernetesGroups: e.optionalStrings('kubernetesGroups'),
-          accessPolicies: e.optionalStrings('accessPolicies'),
-        }),
-      ) ?? [],
+    endpointPublicAccess: r.boolean('endpointPublicAccess'),
+    endpointPrivateAccess: r.boolean('endpointPrivateAccess'),
+    accessEntries: r.objects('accessEntries', (e) => ({
+      principalArn: e.string('principalArn'),
+      kubernetesGroups: e.strings('kubernetesGroups'),
+      accessPolicies: e.strings('accessPolicies'),
+    })),
     nodegroups: r.objects('nodegroups', readNodegroup),
     subnetIds: r.optionalStrings('subnetIds'),
     tags: r.optionalStringMap('tags'),
@@ -492,7 +496,7 @@ export function parseScenario(document: unknown): Scenario {
     internetGateways: r.objects('internetGateways', (g) =>
       withoutUndefined({
         internetGatewayId: g.string('internetGatewayId'),
-        vpcId: g.optionalString('vpcId'),
+        vpcId: g.stringOrNull('vpcId', 'null for a detached gateway'),
         tags: g.optionalStringMap('tags'),
       }),
     ),
@@ -502,7 +506,7 @@ export function parseScenario(document: unknown): Scenario {
         vpcId: s.string('vpcId'),
         availabilityZone: s.string('availabilityZone'),
         cidrBlock: cidr(s, 'cidrBlock'),
-        mapPublicIpOnLaunch: s.optionalBoolean('mapPublicIpOnLaunch') ?? false,
+        mapPublicIpOnLaunch: s.boolean('mapPublicIpOnLaunch'),
         tags: s.optionalStringMap('tags'),
       }),
     ),
@@ -511,7 +515,7 @@ export function parseScenario(document: unknown): Scenario {
         natGatewayId: n.string('natGatewayId'),
         subnetId: n.string('subnetId'),
         state: n.oneOf('state', NAT_STATES),
-        connectivityType: n.optionalOneOf('connectivityType', ['public', 'private'] as const) ?? 'public',
+        connectivityType: n.oneOf('connectivityType', ['public', 'private'] as const),
         publicIp: n.optionalString('publicIp'),
         tags: n.optionalStringMap('tags'),
       }),
@@ -520,8 +524,8 @@ export function parseScenario(document: unknown): Scenario {
       withoutUndefined({
         routeTableId: t.string('routeTableId'),
         vpcId: t.string('vpcId'),
-        main: t.optionalBoolean('main') ?? false,
-        subnetIds: t.optionalStrings('subnetIds') ?? [],
+        main: t.boolean('main'),
+        subnetIds: t.strings('subnetIds'),
         routes: t.objects('routes', readRoute),
         tags: t.optionalStringMap('tags'),
       }),
@@ -579,7 +583,7 @@ function checkReferences(s: Scenario): void {
     if (!subnets.has(subnetId)) throw new ScenarioError(field, `"${subnetId}" is not a subnet of the scenario`);
   };
 
-  s.internetGateways.forEach((g, i) => needVpc(`internetGateways[${i}].vpcId`, g.vpcId));
+  s.internetGateways.forEach((g, i) => needVpc(`internetGateways[${i}].vpcId`, g.vpcId ?? undefined));
   s.subnets.forEach((sub, i) => {
     needVpc(`subnets[${i}].vpcId`, sub.vpcId);
     const vpcCidr = parseCidr(vpcs.get(sub.vpcId)?.cidrBlock ?? '');

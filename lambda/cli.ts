@@ -70,6 +70,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
   const v = parsed.values;
   if (v.help) return 'help';
   if (!v.cluster) throw new ValidationError('--cluster is required (the EKS cluster name)', '--cluster');
+  // One cluster only: the config parser would read "a,b" as an allow-list and silently use "a".
+  if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(v.cluster)) {
+    throw new ValidationError(
+      `--cluster must be one EKS cluster name (letters, digits, - and _), got "${v.cluster}"`,
+      '--cluster',
+    );
+  }
   const region = v.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   if (!region) throw new ValidationError('--region is required when AWS_REGION is not set', '--region');
   const flag = {

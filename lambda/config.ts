@@ -107,10 +107,13 @@ export function parseNatGatewayId(value: string, field: string): string {
 
 export function parseOptOutTag(value: string, field: string): { key: string; value: string } {
   const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) {
+  const key = at > 0 ? value.slice(0, at).trim() : '';
+  const tagValue = at > 0 ? value.slice(at + 1).trim() : '';
+  // Blank halves would match the wrong tags (an empty value matches a tag set to "").
+  if (key === '' || tagValue === '') {
     throw new ValidationError(`${field} must be KEY=VALUE, got "${value}"`, field);
   }
-  return { key: value.slice(0, at).trim(), value: value.slice(at + 1).trim() };
+  return { key, value: tagValue };
 }
 
 /** Parses raw knob values (names of `ENV` as keys). `label` maps a key to the name shown in errors. */

@@ -4,8 +4,8 @@
  */
 import type { Config } from './config';
 import { describeError, NotFoundError } from './errors';
-import { diagnose } from './diagnosis';
-import { executePlan } from './execute';
+import { diagnose, nodesByInstanceId } from './diagnosis';
+import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
 import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
@@ -178,6 +178,8 @@ export async function remediateNodegroup(
 
   const settled = outcomeBeforeExecution(diagnosis, thePlan, dryRun);
   if (settled?.outcome === 'DRY_RUN') {
+    // Through execute's dry-run guard: no port is called, and each planned action gets its log line.
+    await executePlan(thePlan, deps.ports, { dryRun: true, logger: deps.logger });
     return { ...report, outcome: 'DRY_RUN', reason: `Dry run: would ${describePlan(thePlan.actions)}${unresolvedTail(thePlan)}.` };
   }
   if (settled) return { ...report, ...settled };
@@ -191,12 +193,16 @@ export async function remediateNodegroup(
     // halfway would leave the node group at zero.
     deadline: executionDeadline(deps, now),
     pollSeconds: config.pollSeconds,
+    ...registrationReader(snapshot, deps),
   });
   const executed: Report = { ...report, actions: execution.actions };
   const failedAction = execution.actions.find((a) => a.status === 'failed');
   if (failedAction) {
     const done = execution.actions.filter((a) => a.status === 'done');
-    const doneText = done.length > 0 ? ` Already done: ${describePlan(done)}.` : ' Nothing was changed.';
+    // The failed step itself may have changed things before it failed (some instances terminated,
+    // the node group scaled down): a FAILED report must never hide a half-done change.
+    const changes = [...done.map(describeAction), ...partialProgress(failedAction)];
+    const doneText = changes.length > 0 ? ` Already done: ${changes.join(', then ')}.` : ' Nothing was changed.';
     return failed(
       executed,
       `${failedAction.type} on ${failedAction.resourceId} failed: ${errorText(failedAction)}; later steps were not attempted.${doneText}`,
@@ -252,11 +258,29 @@ export function describeAction(action: Action): string {
       return `add route 0.0.0.0/0 -> ${String(d['natGatewayId'])} to ${action.resourceId}`;
     case 'REPLACE_ROUTE':
       return `replace the blackhole route 0.0.0.0/0 in ${action.resourceId} with one to ${String(d['natGatewayId'])}`;
-    case 'REPLACE_INSTANCES':
-      return `replace instance(s) ${((d['instanceIds'] as string[] | undefined) ?? []).join(', ')}`;
+    case 'REPLACE_INSTANCES': {
+      const spared = (d['registeredSinceSnapshotInstanceIds'] as string[] | undefined) ?? [];
+      const ids = ((d['instanceIds'] as string[] | undefined) ?? []).filter((id) => !spared.includes(id));
+      const kept = spared.length > 0 ? ` (kept ${spared.join(', ')}: registered as a node meanwhile)` : '';
+      return `replace instance(s) ${ids.length > 0 ? ids.join(', ') : 'none'}${kept}`;
+    }
     case 'SCALE_CYCLE':
       return `scale node group ${action.resourceId} to 0 and back`;
   }
+}
+
+/** What a failed action changed before it failed, from the progress execute recorded in its detail. */
+function partialProgress(action: Action): string[] {
+  const d = action.detail;
+  if (action.type === 'REPLACE_INSTANCES') {
+    const terminated = Array.isArray(d['terminatedInstanceIds']) ? (d['terminatedInstanceIds'] as string[]) : [];
+    return terminated.length > 0 ? [`terminated instance(s) ${terminated.join(', ')} (replacements are launching)`] : [];
+  }
+  if (action.type === 'SCALE_CYCLE' && d['scaledDownTo'] !== undefined) {
+    if (d['restoredTo'] !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
+    return [`scaled node group ${action.resourceId} to 0, and it was NOT restored`];
+  }
+  return [];
 }
 
 function describePlan(actions: Action[]): string {
@@ -282,7 +306,33 @@ function replacedIds(actions: Action[], snapshot: Snapshot): string[] {
   if (done.some((a) => a.type === 'SCALE_CYCLE')) return snapshot.instances.map((i) => i.instanceId);
   return done
     .filter((a) => a.type === 'REPLACE_INSTANCES')
-    .flatMap((a) => (a.detail['instanceIds'] as string[] | undefined) ?? []);
+    .flatMap((a) => {
+      // Instances execute spared because they registered meanwhile were not taken away.
+      const spared = (a.detail['registeredSinceSnapshotInstanceIds'] as string[] | undefined) ?? [];
+      return ((a.detail['instanceIds'] as string[] | undefined) ?? []).filter((id) => !spared.includes(id));
+    });
+}
+
+/**
+ * Lets execute re-read registration just before it terminates or scales down, mapped to instances
+ * the same way as the snapshot's. Only with the Kubernetes API: node group health proves no success.
+ */
+function registrationReader(snapshot: Snapshot, deps: EngineDeps): Pick<ExecuteOptions, 'registrationNow'> {
+  const { cluster, registration, nodegroup } = snapshot;
+  if (registration.source !== 'kubernetes-api' || !cluster.endpoint || !cluster.certificateAuthorityData) return {};
+  const target = {
+    clusterName: cluster.name,
+    endpoint: cluster.endpoint,
+    certificateAuthorityData: cluster.certificateAuthorityData,
+    region: snapshot.region,
+  };
+  return {
+    registrationNow: async () => {
+      const nodes = await deps.ports.kubernetes.listNodegroupNodes(target, nodegroup.nodegroupName);
+      const byInstance = nodesByInstanceId({ ...snapshot, registration: { source: 'kubernetes-api', nodes } });
+      return { nodeCount: nodes.length, registeredInstanceIds: new Set(byInstance.keys()) };
+    },
+  };
 }
 
 function isSnapshot(value: Snapshot | Report): value is Snapshot {

@@ -8,9 +8,11 @@
  * - Route writes are idempotent and never overwrite someone else's route: a CreateRoute that
  *   races another writer re-reads the table and only counts as done when the route found is
  *   ours (same NAT gateway, active); a ReplaceRoute re-reads the table first and only replaces
- *   a route that is still a blackhole (an active route is never replaced).
+ *   a route that is still a blackhole to a NAT gateway (an active route is never replaced).
  * - REPLACE_INSTANCES terminates each instance keeping the desired capacity (the Auto Scaling
- *   group launches a fresh one); an instance already gone counts as done.
+ *   group launches a fresh one); an instance already gone counts as done. With `registrationNow`,
+ *   registration is re-read first and an instance that registered since the plan is spared; a
+ *   SCALE_CYCLE is refused if any Node of the node group exists by the time it would scale down.
  * - SCALE_CYCLE waits until the node group accepts updates, sets minSize/desiredSize 0 (maxSize
  *   kept), waits until it is ACTIVE and its Auto Scaling groups have drained, then restores the
  *   original sizes. Whatever fails after the scale-down, a restore is attempted and the error
@@ -38,6 +40,18 @@ export interface ExecuteOptions {
   deadline?: Date;
   /** seconds between node group polls (and between retries of a busy call) */
   pollSeconds?: number;
+  /**
+   * Reads the node group's registration right now (the Kubernetes API), so that the last word
+   * before an irreversible step is fresh: an instance may register after the route is fixed, or
+   * while execute waits for a busy node group. Absent (no Kubernetes API): the plan's judgement stands.
+   */
+  registrationNow?: () => Promise<RegistrationNow>;
+}
+
+/** What `registrationNow` reports: how many Nodes the node group has, and which instances they are. */
+export interface RegistrationNow {
+  nodeCount: number;
+  registeredInstanceIds: ReadonlySet<string>;
 }
 
 export interface ErrorDetail {
@@ -90,6 +104,11 @@ export class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';
 }
 
+/** Nodes of the node group registered since the plan was made: scaling it to 0 would kill them. */
+export class NodesRegisteredError extends Error {
+  override readonly name = 'NodesRegisteredError';
+}
+
 /** The node group is in a state from which it cannot be scaled (DELETING, CREATE_FAILED...). */
 export class NodegroupStateError extends Error {
   override readonly name = 'NodegroupStateError';
@@ -112,6 +131,7 @@ interface Context {
   deadline: Date;
   pollMs: number;
   logger?: ExecutionLogger;
+  registrationNow?: () => Promise<RegistrationNow>;
 }
 
 /** What an action did so far; merged into its detail whether it ends done or failed. */
@@ -134,6 +154,7 @@ export async function executePlan(plan: Plan, ports: Ports, options: ExecuteOpti
     deadline: options.deadline ?? new Date(now().getTime() + DEFAULT_EXECUTE_WAIT_MS),
     pollMs: Math.max(1, options.pollSeconds ?? DEFAULT_EXECUTE_POLL_SECONDS) * 1000,
     ...(logger ? { logger } : {}),
+    ...(options.registrationNow ? { registrationNow: options.registrationNow } : {}),
   };
 
   const actions: Action[] = [];
@@ -312,6 +333,15 @@ async function replaceRoute(
       routeTableId,
     );
   }
+  if (current.state !== 'blackhole' || current.natGatewayId === undefined) {
+    // The plan only rewrites a blackhole route that pointed at a NAT gateway; one to a transit
+    // gateway, peering, ENI... may be a deliberate egress design, so it is left for a person.
+    progress['existingRoute'] = current;
+    throw new ConflictingRouteError(
+      `${routeTableId}'s 0.0.0.0/0 route now goes to ${describeTarget(current)}, not a blackhole to a NAT gateway: it was left as it is`,
+      routeTableId,
+    );
+  }
   await ports.ec2.replaceDefaultRoute(routeTableId, natGatewayId);
   progress['replacedRoute'] = current;
   progress['alreadyPresent'] = false;
@@ -323,7 +353,14 @@ async function replaceInstances(instanceIds: string[], context: Context, progres
   const terminated: string[] = [];
   const alreadyGone: string[] = [];
   progress['terminatedInstanceIds'] = terminated;
-  for (const instanceId of instanceIds) {
+  const registered = (await freshRegistration(context, progress))?.registeredInstanceIds;
+  const joinedSince = instanceIds.filter((id) => registered?.has(id));
+  if (joinedSince.length > 0) {
+    // Never terminate a registered instance: it joined after the plan (e.g. once the route was fixed).
+    progress['registeredSinceSnapshotInstanceIds'] = joinedSince;
+    context.logger?.info('instances registered since the plan; not terminated', { instanceIds: joinedSince });
+  }
+  for (const instanceId of instanceIds.filter((id) => !joinedSince.includes(id))) {
     try {
       await whileBusy(context, `terminating ${instanceId}`, () => context.ports.autoscaling.terminateInstanceKeepCapacity(instanceId));
       terminated.push(instanceId);
@@ -346,6 +383,13 @@ async function scaleCycle(
 ): Promise<void> {
   const { eks } = context.ports;
   await waitForNodegroup(context, clusterName, nodegroupName, { drained: false });
+  // Right before the irreversible step: scale to 0 only if still no instance is registered.
+  const now = await freshRegistration(context, progress);
+  if (now && now.nodeCount > 0) {
+    throw new NodesRegisteredError(
+      `${now.nodeCount} node(s) of ${nodegroupName} registered since the plan was made, so it was not scaled to 0`,
+    );
+  }
 
   // maxSize stays (EKS needs it >= 1); minSize must drop too or desiredSize 0 is refused.
   const scaledDown: ScalingConfig = { minSize: 0, maxSize: original.maxSize, desiredSize: 0 };
@@ -389,6 +433,18 @@ async function scaleCycle(
     throw new ScaleCycleIncompleteError(`restoring the scaling failed (${message(error)}): ${leftAt}`, { cause: error });
   }
   progress['restoredTo'] = original;
+}
+
+/** The node group's registration now, or undefined when it cannot be read (the plan's judgement stands). */
+async function freshRegistration(context: Context, progress: Progress): Promise<RegistrationNow | undefined> {
+  if (!context.registrationNow) return undefined;
+  try {
+    return await context.registrationNow();
+  } catch (error) {
+    progress['registrationRecheck'] = `failed (${message(error)}); went by the plan's registration check`;
+    context.logger?.warn('could not re-check registration before acting', { error: message(error) });
+    return undefined;
+  }
 }
 
 function message(error: unknown): string {

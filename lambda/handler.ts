@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import { SnsReportPublisher } from './aws/sns';
 import { configFromEnv, type Config } from './config';
 import { clustersInScope, runTarget, type EngineDeps } from './engine';
-import { describeError, RemediationFailedError } from './errors';
+import { describeError, RemediationFailedError, ValidationError } from './errors';
 import { parseInput, resolveAutoScalingGroupTarget, targetsForClusters } from './inputs';
 import type { Target } from './model';
 import type { Ports, ReportPublisher } from './ports';
@@ -44,14 +44,21 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerRun
   };
 }
 
-function skippedReport(runtime: HandlerRuntime, reason: string, clusterName = '', nodegroupName = ''): Report {
+function inputReport(
+  runtime: HandlerRuntime,
+  outcome: 'SKIPPED' | 'FAILED',
+  reason: string,
+  clusterName = '',
+  nodegroupName = '',
+  dryRun = runtime.config.dryRun,
+): Report {
   return {
     clusterName,
     nodegroupName,
     region: runtime.region,
-    outcome: 'SKIPPED',
+    outcome,
     reason,
-    dryRun: runtime.config.dryRun,
+    dryRun,
     registrationSource: 'kubernetes-api',
     instances: [],
     findings: [],
@@ -71,8 +78,8 @@ async function resolveTargets(event: unknown, runtime: HandlerRuntime, deps: Eng
     parsed = resolveAutoScalingGroupTarget(parsed, group?.tags, runtime.config);
   }
   if (parsed.kind === 'skipped') {
-    const { reason, clusterName, nodegroupName } = parsed.skipped;
-    return skippedReport(runtime, reason, clusterName, nodegroupName);
+    const { reason, clusterName, nodegroupName, dryRun } = parsed.skipped;
+    return inputReport(runtime, 'SKIPPED', reason, clusterName, nodegroupName, dryRun);
   }
   return parsed.targets;
 }
@@ -92,7 +99,16 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
       remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
     };
     // A ValidationError from parsing propagates as the invocation's error: no AWS call was made.
-    const resolved = await resolveTargets(event, rt, deps);
+    // An AWS failure while resolving the input (ListClusters for a sweep, the launch event's Auto
+    // Scaling group) is a FAILED report like any other, so it is logged, counted and published.
+    let resolved: Target[] | Report;
+    try {
+      resolved = await resolveTargets(event, rt, deps);
+    } catch (error) {
+      if (error instanceof ValidationError) throw error;
+      rt.logger.error('resolving the input failed', { error: describeError(error) });
+      resolved = inputReport(rt, 'FAILED', `Resolving what to examine failed, so nothing was examined or changed: ${describeError(error)}.`);
+    }
     const reports: Report[] = [];
     const singleNodegroup = !Array.isArray(resolved) || (resolved.length === 1 && resolved[0]!.nodegroupName !== undefined);
     if (Array.isArray(resolved)) {

@@ -87,8 +87,17 @@ export function parseInput(event: unknown, config: Config): ParsedInput {
 // --- 1. CloudTrail node group API calls ---------------------------------------------------
 
 function parseCloudTrail(event: Json, config: Config): ParsedInput {
-  const detail = isObject(event['detail']) ? event['detail'] : {};
-  const eventName = stringAt(detail['eventName']) ?? '(none)';
+  const detail = event['detail'];
+  if (!isObject(detail)) {
+    throw new ValidationError('The CloudTrail event has no "detail" object (the API call record).', 'detail');
+  }
+  const eventName = stringAt(detail['eventName']);
+  if (!eventName) {
+    throw new ValidationError(
+      `The CloudTrail event has no API call name in detail.eventName (got ${JSON.stringify(detail['eventName'] ?? null)}).`,
+      'detail.eventName',
+    );
+  }
   const request = isObject(detail['requestParameters']) ? detail['requestParameters'] : {};
   const clusterName = decodeClusterName(stringAt(request['name']));
   const nodegroupName = stringAt(request['nodegroupName']) ?? nodegroupFromResponse(detail['responseElements']);
@@ -287,7 +296,8 @@ function parseManual(payload: Json, config: Config): ParsedInput {
   }
   const outOfScope = allowListSkipReason(clusterName, config);
   if (outOfScope) {
-    return { kind: 'skipped', skipped: skippedInput(outOfScope, clusterName, nodegroupName) };
+    const skipped = skippedInput(outOfScope, clusterName, nodegroupName);
+    return { kind: 'skipped', skipped: dryRun === undefined ? skipped : { ...skipped, dryRun } };
   }
   const target: Target = {
     clusterName,

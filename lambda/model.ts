@@ -25,6 +25,8 @@ export interface SkippedInput {
   clusterName?: string;
   nodegroupName?: string;
   reason: string;
+  /** the manual payload's dry-run override, so the SKIPPED report shows the run that was asked for */
+  dryRun?: boolean;
 }
 
 export interface ScalingConfig {

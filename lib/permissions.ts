@@ -35,7 +35,6 @@ export const UNSCOPED_READ_ACTIONS = [
   'ec2:DescribeNatGateways',
   'ec2:DescribeInternetGateways',
   'ec2:DescribeVpcEndpoints',
-  'ec2:DescribeVpcs',
 ] as const;
 
 /** Lambda creates the function's network interfaces with the execution role (VPC functions only). */
@@ -96,11 +95,7 @@ export function remediatorPolicyGroups(stack: Stack, scope: PermissionScope): Po
       id: 'ClusterPolicy',
       statements: [
         new iam.PolicyStatement({ sid: 'ReadAllowedClusters', actions: ['eks:DescribeCluster', 'eks:ListNodegroups'], resources: clusterArns }),
-        new iam.PolicyStatement({
-          sid: 'ReadNodegroupsAndUpdates',
-          actions: ['eks:DescribeNodegroup', 'eks:DescribeUpdate'],
-          resources: [...clusterArns, ...nodegroupArns],
-        }),
+        new iam.PolicyStatement({ sid: 'ReadNodegroupsOfAllowedClusters', actions: ['eks:DescribeNodegroup'], resources: nodegroupArns }),
         new iam.PolicyStatement({ sid: 'ScaleNodegroupsOfAllowedClusters', actions: ['eks:UpdateNodegroupConfig'], resources: nodegroupArns }),
       ],
       wildcardReason: clusterScopeReason,

@@ -160,7 +160,7 @@ export class World {
       this.subnets.set(sub.subnetId, { ...sub, mapPublicIpOnLaunch: sub.mapPublicIpOnLaunch ?? false, tags: sub.tags ?? {} });
     }
     for (const g of s.internetGateways) {
-      this.internetGateways.set(g.internetGatewayId, { internetGatewayId: g.internetGatewayId, vpcId: g.vpcId, tags: g.tags ?? {} });
+      this.internetGateways.set(g.internetGatewayId, { internetGatewayId: g.internetGatewayId, vpcId: g.vpcId ?? undefined, tags: g.tags ?? {} });
     }
     for (const n of s.natGateways) {
       const subnet = this.subnets.get(n.subnetId) as SubnetRecord;

@@ -65,6 +65,18 @@ export function nodesByInstanceId(snapshot: Snapshot): Map<string, NodeInfo> {
   for (const node of snapshot.registration.nodes) {
     if (node.instanceId && !byId.has(node.instanceId)) byId.set(node.instanceId, node);
   }
+  // A Node whose providerID is not set yet (or unparsable) still proves its instance registered:
+  // match it by name, which EKS nodes take from the instance's private DNS name. Missing this
+  // match would let the plan terminate a registered instance.
+  const byDnsName = new Map<string, string>();
+  for (const instance of snapshot.instances) {
+    if (instance.privateDnsName) byDnsName.set(instance.privateDnsName.toLowerCase(), instance.instanceId);
+  }
+  for (const node of snapshot.registration.nodes) {
+    if (node.instanceId) continue;
+    const instanceId = byDnsName.get(node.name.toLowerCase());
+    if (instanceId && !byId.has(instanceId)) byId.set(instanceId, node);
+  }
   return byId;
 }
 

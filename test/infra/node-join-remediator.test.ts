@@ -201,7 +201,6 @@ describe('NodeJoinRemediator IAM policy (least privilege)', () => {
         'eks:DescribeCluster',
         'eks:ListNodegroups',
         'eks:DescribeNodegroup',
-        'eks:DescribeUpdate',
         'eks:UpdateNodegroupConfig',
         'autoscaling:TerminateInstanceInAutoScalingGroup',
         'ec2:CreateRoute',

@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NodeJoinRemediator } from '../../lib/node-join-remediator';
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../lib/permissions';
 import { TEST_ENV } from './support/synth';
 
 const ADAPTERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'aws');
@@ -54,5 +55,16 @@ describe('the role and the adapters agree', () => {
     // Assess: the scan found the adapters' calls, and none is missing from the role.
     expect(called).toEqual(expect.arrayContaining(['ec2:CreateRoute', 'eks:DescribeNodegroup']));
     expect(called.filter((action) => !granted.has(action))).toEqual([]);
+  });
+
+  it('grants no AWS API action of those services that lambda/aws does not send', () => {
+    // Prepare: Lambda's own network-interface actions (VPC functions) are not engine calls.
+    const called = new Set(actionsCalledByAdapters());
+    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns):/.test(action));
+    // Act
+    const unused = serviceActions.filter((action) => !called.has(action) && !(VPC_NETWORK_INTERFACE_ACTIONS as readonly string[]).includes(action));
+    // Assess: a grant the engine stopped using must be removed with the call.
+    expect(serviceActions.length).toBeGreaterThan(10);
+    expect(unused).toEqual([]);
   });
 });

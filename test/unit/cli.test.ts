@@ -56,6 +56,8 @@ describe('parseCli', () => {
     [['--cluster', 'c1', '--recycle', 'reboot'], /--recycle must be one of replace-unjoined, scale-cycle, none/],
     [['--cluster', 'c1', '--grace-seconds', 'soon'], /--grace-seconds must be a whole number/],
     [['--cluster', 'c1', '--nodegroup', 'bad name'], /--nodegroup must be a node group name/],
+    [['--cluster', 'c1,c2'], /--cluster must be one EKS cluster name/],
+    [['--cluster', ' '], /--cluster must be one EKS cluster name/],
   ])('rejects %j with a clear message', (argv, message) => {
     const act = () => parseCli(argv, { AWS_REGION: 'us-west-2' });
     expect(act).toThrow(ValidationError);

@@ -69,6 +69,8 @@ describe('configFromEnv', () => {
     ['NAT_GATEWAY_ID', 'igw-0123456789abcdef0', /NAT_GATEWAY_ID must be a NAT gateway id like nat-/],
     ['CLUSTER_NAMES', 'ok,not ok', /CLUSTER_NAMES must be a comma-separated list of EKS cluster names.*"not ok"/],
     ['OPT_OUT_TAG', 'novalue', /OPT_OUT_TAG must be KEY=VALUE/],
+    ['OPT_OUT_TAG', 'team/skip= ', /OPT_OUT_TAG must be KEY=VALUE/],
+    ['OPT_OUT_TAG', ' =true', /OPT_OUT_TAG must be KEY=VALUE/],
     ['REMEDIATOR_ROLE_ARN', 'arn:aws:iam::123:user/x', /REMEDIATOR_ROLE_ARN must be an IAM role ARN/],
     ['REPORT_TOPIC_ARN', 'my-topic', /REPORT_TOPIC_ARN must be an SNS topic ARN/],
   ])('rejects %s=%s with a message naming the allowed values', (name, value, message) => {

@@ -327,6 +327,25 @@ describe('REPLACE_ROUTE', () => {
     expect((result.actions[0]!.detail['error'] as { name: string }).name).toBe('ConflictingRouteError');
   });
 
+  it('never replaces a blackhole route that now points at something other than a NAT gateway', async () => {
+    // Prepare: since the snapshot, someone pointed 0.0.0.0/0 at a transit gateway that is gone.
+    ec2Mock
+      .on(DescribeRouteTablesCommand)
+      .resolves(routeTableWithDefault(WORLD.blackholeRouteTableId, { TransitGatewayId: 'tgw-0123456789abcdef0', State: 'blackhole' }));
+    ec2Mock.on(ReplaceRouteCommand).resolves({});
+
+    // Act
+    const result = await run(plan(replaceRoute(), replaceInstances()));
+
+    // Assess
+    expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 0);
+    expect(result.actions.map((a) => a.status)).toEqual(['failed', 'skipped']);
+    expect(result.actions[0]!.detail).toMatchObject({
+      error: { name: 'ConflictingRouteError' },
+      existingRoute: { transitGatewayId: 'tgw-0123456789abcdef0', state: 'blackhole' },
+    });
+  });
+
   it('is done without a write when the table already routes to the planned NAT gateway', async () => {
     // Prepare
     ec2Mock.on(DescribeRouteTablesCommand).resolves(routeTableWithDefault(WORLD.blackholeRouteTableId, { NatGatewayId: WORLD.natB, State: 'active' }));
@@ -427,6 +446,60 @@ describe('REPLACE_INSTANCES', () => {
     expect(result.actions[0]!.status).toBe('failed');
     expect(result.actions[0]!.detail['terminatedInstanceIds']).toEqual([WORLD.instanceId]);
     expect(result.actions[0]!.detail['error']).toMatchObject({ name: 'AwsCallError', code: 'AccessDenied' });
+  });
+});
+
+describe('registration re-check before an irreversible step', () => {
+  const registeredNow = (instanceIds: string[]) => async () => ({
+    nodeCount: instanceIds.length,
+    registeredInstanceIds: new Set(instanceIds),
+  });
+
+  it('spares an instance that registered since the plan and terminates only the others', async () => {
+    // Prepare
+    autoScalingMock.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
+
+    // Act
+    const result = await run(plan(replaceInstances([WORLD.instanceId, OTHER_INSTANCE])), {
+      registrationNow: registeredNow([WORLD.instanceId]),
+    });
+
+    // Assess
+    expect(autoScalingMock).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 1);
+    expect(autoScalingMock).toHaveReceivedCommandWith(TerminateInstanceInAutoScalingGroupCommand, { InstanceId: OTHER_INSTANCE });
+    expect(result.actions[0]).toMatchObject({
+      status: 'done',
+      detail: { terminatedInstanceIds: [OTHER_INSTANCE], registeredSinceSnapshotInstanceIds: [WORLD.instanceId] },
+    });
+  });
+
+  it('does not scale to 0 a node group that has a registered node by then', async () => {
+    // Prepare
+    eksMock.on(DescribeNodegroupCommand).resolves(nodegroupAnswer('ACTIVE', { minSize: 0, maxSize: 1, desiredSize: 1 }));
+    eksMock.on(UpdateNodegroupConfigCommand).resolves(updateAnswer('u-1'));
+
+    // Act
+    const result = await run(plan(scaleCycle()), { registrationNow: registeredNow([WORLD.instanceId]) });
+
+    // Assess
+    expect(eksMock).toHaveReceivedCommandTimes(UpdateNodegroupConfigCommand, 0);
+    expect(result.actions[0]).toMatchObject({ status: 'failed', detail: { error: { name: 'NodesRegisteredError' } } });
+  });
+
+  it('goes by the plan when registration cannot be re-read, and says so', async () => {
+    // Prepare
+    autoScalingMock.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
+    const unreachable = async () => {
+      throw new Error('connect ETIMEDOUT');
+    };
+
+    // Act
+    const result = await run(plan(replaceInstances()), { registrationNow: unreachable });
+
+    // Assess
+    expect(autoScalingMock).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 1);
+    expect(result.actions[0]!.status).toBe('done');
+    expect(String(result.actions[0]!.detail['registrationRecheck'])).toContain('ETIMEDOUT');
   });
 });
 

@@ -22,7 +22,7 @@ import {
   type Instance,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListClustersCommand, ListNodegroupsCommand } from '@aws-sdk/client-eks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -35,9 +35,10 @@ import { createHandler, METRIC_NAMESPACE, OUTCOME_METRIC, type HandlerRuntime } 
 import type { NodeInfo } from '../../lambda/model';
 import type { KubernetesPort } from '../../lambda/ports';
 import type { MultiReport, Report } from '../../lambda/report';
-import { awsResponse, FakeClock, WORLD } from '../fixtures/aws/responses';
+import { awsResponse, FakeClock, recordingLogger, WORLD } from '../fixtures/aws/responses';
 import updateNodegroupConfigEvent from '../fixtures/events/cloudtrail-update-nodegroup-config.json';
 import ownRoleEvent from '../fixtures/events/cloudtrail-update-nodegroup-config-by-remediator.json';
+import scheduledEvent from '../fixtures/events/scheduled-event.json';
 
 const ec2 = mockClient(EC2Client);
 const eks = mockClient(EKSClient);
@@ -51,10 +52,14 @@ class FakeKubernetes implements KubernetesPort {
   nodes: NodeInfo[] = [];
   failure?: KubernetesApiError;
   calls = 0;
+  /** runs after each answer: lets a test change the world between two reads */
+  afterCall?: () => void;
   async listNodegroupNodes(): Promise<NodeInfo[]> {
     this.calls += 1;
     if (this.failure) throw this.failure;
-    return this.nodes;
+    const nodes = this.nodes;
+    this.afterCall?.();
+    return nodes;
   }
 }
 
@@ -193,6 +198,29 @@ describe('handler', () => {
     expect(ec2).toHaveReceivedCommandTimes(ReplaceRouteCommand, 0);
   });
 
+  it('never terminates an instance that registers after the snapshot (e.g. once the route is fixed)', async () => {
+    // Prepare: the snapshot sees no Node; by the time execute acts, the instance has registered.
+    const world = loadWorld();
+    serve(world);
+    world.kubernetes.afterCall = () => {
+      world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    };
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(ec2).toHaveReceivedCommandTimes(CreateRouteCommand, 1);
+    expect(autoscaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 0);
+    expect(report.actions.find((a) => a.type === 'REPLACE_INSTANCES')?.detail).toMatchObject({
+      registeredSinceSnapshotInstanceIds: [WORLD.instanceId],
+      terminatedInstanceIds: [],
+    });
+    expect(report).toMatchObject({ outcome: 'REMEDIATED', verification: { status: 'joined', registered: 1 } });
+    expect(report.reason).toContain(`kept ${WORLD.instanceId}`);
+  });
+
   it('plans but changes nothing in dry run (manual payload override)', async () => {
     // Prepare
     const world = loadWorld();
@@ -207,6 +235,26 @@ describe('handler', () => {
     expect(report.dryRun).toBe(true);
     expect(report.actions.every((a) => a.status === 'planned')).toBe(true);
     expect(report.actions.map((a) => a.type)).toEqual(['CREATE_ROUTE', 'REPLACE_INSTANCES']);
+    expectNoMutation();
+  });
+
+  it('logs the report once and one line per action, in dry run too', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const logger = recordingLogger();
+    const handler = createHandler(() => ({ ...runtimeFor(world, { DRY_RUN: 'true' }), logger: logger as unknown as Logger }));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('DRY_RUN');
+    expect(logger.lines.filter((l) => l.message === 'remediation report')).toHaveLength(1);
+    const actionLines = logger.lines.filter((l) => l.extra?.['actionType'] !== undefined);
+    expect(actionLines.map((l) => [l.extra!['actionType'], l.extra!['status']])).toEqual(
+      report.actions.map((a) => [a.type, 'planned']),
+    );
     expectNoMutation();
   });
 
@@ -320,6 +368,36 @@ describe('handler', () => {
     expect(autoscaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 0);
   });
 
+  it('says in a FAILED reason what the failed step already changed (some instances terminated)', async () => {
+    // Prepare: two unjoined instances; terminating the second is denied after the first is gone.
+    const world = loadWorld();
+    const second = 'i-0f1e2d3c4b5a69799';
+    world.instances.push({ ...world.instances.find((i) => i.InstanceId === WORLD.instanceId)!, InstanceId: second });
+    world.group = {
+      ...world.group,
+      DesiredCapacity: 2,
+      Instances: [...world.group.Instances!, { ...world.group.Instances![0]!, InstanceId: second }],
+    };
+    serve(world);
+    autoscaling
+      .on(TerminateInstanceInAutoScalingGroupCommand, { InstanceId: second })
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    const handler = createHandler(() => runtimeFor(world));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName })) as Report;
+
+    // Assess: the first instance really was terminated, and the reason says so.
+    expect(report.outcome).toBe('FAILED');
+    expect(autoscaling).toHaveReceivedCommandWith(TerminateInstanceInAutoScalingGroupCommand, { InstanceId: WORLD.instanceId });
+    expect(report.actions.find((a) => a.type === 'REPLACE_INSTANCES')).toMatchObject({
+      status: 'failed',
+      detail: { terminatedInstanceIds: [WORLD.instanceId] },
+    });
+    expect(report.reason).toContain(`terminated instance(s) ${WORLD.instanceId}`);
+    expect(report.reason).not.toContain('Nothing was changed');
+  });
+
   it('rethrows a FAILED event-driven run so the async retry and dead-letter queue keep the event', async () => {
     // Prepare
     const world = loadWorld();
@@ -332,6 +410,29 @@ describe('handler', () => {
 
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'RemediationFailedError' });
+  });
+
+  it('reports a sweep whose ListClusters call fails as FAILED (logged and published) before rethrowing', async () => {
+    // Prepare: no allow-list, so the sweep must list the region's clusters, and that call fails.
+    const world = loadWorld();
+    serve(world);
+    eks.on(ListClustersCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }));
+    const logger = recordingLogger();
+    const published: string[] = [];
+    const publisher = { publish: async (_subject: string, message: string) => void published.push(message) };
+    const handler = createHandler(() => ({ ...runtimeFor(world), logger: logger as unknown as Logger, publisher }));
+
+    // Act
+    const run = handler(scheduledEvent);
+
+    // Assess: the event is kept for retry, and a FAILED report saying why was still logged and sent.
+    await expect(run).rejects.toMatchObject({ name: 'RemediationFailedError' });
+    const logged = logger.lines.filter((l) => l.message === 'remediation report').map((l) => l.extra?.['report'] as Report);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ outcome: 'FAILED', region: WORLD.region, actions: [] });
+    expect(logged[0]!.reason).toContain('AccessDeniedException');
+    expect(published.map((m) => JSON.parse(m).outcome)).toEqual(['FAILED']);
+    expectNoMutation();
   });
 
   it('skips its own UpdateNodegroupConfig call without any AWS call', async () => {
@@ -379,6 +480,20 @@ describe('handler', () => {
     // Assess
     expect(result.reports).toHaveLength(1);
     expect(result.reports[0]).toMatchObject({ nodegroupName: WORLD.nodegroupName, outcome: 'HEALTHY' });
+  });
+
+  it('reports a manual dry run of a cluster outside the allow-list as SKIPPED with dryRun true, without AWS calls', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world, { CLUSTER_NAMES: 'prod' }));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName, dryRun: true })) as Report;
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'SKIPPED', dryRun: true, clusterName: WORLD.clusterName });
+    expect(eks.calls()).toHaveLength(0);
   });
 
   it('skips a node group carrying the opt-out tag', async () => {

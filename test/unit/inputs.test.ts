@@ -157,6 +157,20 @@ describe('parseInput: CloudTrail node group events', () => {
     expect(parseInput(copy(createNodegroup), config({ clusterNames: ['eks-workshop'] })).kind).toBe('targets');
   });
 
+  it.each([
+    ['no detail', (event: any) => delete event.detail, 'detail'],
+    ['no detail.eventName', (event: any) => delete event.detail.eventName, 'detail.eventName'],
+    ['a non-string detail.eventName', (event: any) => (event.detail.eventName = 42), 'detail.eventName'],
+  ])('rejects a CloudTrail event with %s as malformed, naming the field (not SKIPPED)', (_case, reshape, field) => {
+    const event = copy(updateConfig);
+    reshape(event);
+
+    const error = validationErrorOf(() => parseInput(event, config()));
+
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(field);
+  });
+
   it('rejects an event without a cluster name with a ValidationError naming the field', () => {
     const event = copy(updateConfig);
     delete event.detail.requestParameters.name;

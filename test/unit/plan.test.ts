@@ -137,6 +137,24 @@ describe('plan', () => {
     expect(plan(snapshot, wrong, config()).actions).toEqual([]);
   });
 
+  it('never names an instance whose Node has no providerID yet (matched by its private DNS name)', () => {
+    // Prepare: the instance registered, but its Node carries no providerID (not set yet).
+    const snapshot = seedSnapshot();
+    const instance = snapshot.instances.find((i) => i.instanceId === SEED.instanceId)!;
+    snapshot.registration.nodes.push({ name: instance.privateDnsName!, ready: true });
+    const wrong: Diagnosis = { ...diagnose(snapshot, config()), unregisteredInstanceIds: [SEED.instanceId] };
+
+    // Act
+    const { diagnosis, plan: result } = planFor(snapshot);
+    const fromWrongDiagnosis = plan(snapshot, wrong, config());
+
+    // Assess
+    expect(diagnosis.instances[0]).toMatchObject({ instanceId: SEED.instanceId, registered: true, nodeName: instance.privateDnsName });
+    expect(diagnosis.unregisteredInstanceIds).toEqual([]);
+    expect(result.actions).toEqual([]);
+    expect(fromWrongDiagnosis.actions.filter((a) => a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE')).toEqual([]);
+  });
+
   it('does nothing to a node group that is being deleted', () => {
     const snapshot = seedSnapshot();
     snapshot.nodegroup.status = 'DELETING';

@@ -159,6 +159,41 @@ describe('emulator command line (emulator/main.ts)', () => {
     }
   });
 
+  it('npm run emulator: SIGTERM to npm stops the emulator and leaves no process behind', async () => {
+    // Prepare: npm hands SIGTERM to the script's shell only; tsx and the emulator run below it.
+    const child = spawn('npm', ['run', '--silent', 'emulator', '--', '--scenario', 'emulator/scenarios/seed.json', '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    let launched: number[] = [];
+
+    try {
+      await waitFor(() => stdout.includes('\n'), 30_000, () => `no ready line; stdout so far: ${stdout}`);
+      launched = descendantsOf(child.pid as number);
+      const ready = JSON.parse(stdout.split('\n')[0] as string) as { awsEndpoint: string };
+
+      // Act
+      child.kill('SIGTERM');
+      await exited;
+      await waitFor(() => launched.every((pid) => !isRunning(pid)), 10_000, () => `still running: ${launched.filter(isRunning).join(', ')}`);
+
+      // Assess: the emulator process was among them, and its port is closed.
+      expect(launched.length).toBeGreaterThanOrEqual(2);
+      await expect(fetch(`${ready.awsEndpoint}/_emulator/health`)).rejects.toThrow();
+    } finally {
+      for (const pid of [child.pid as number, ...launched]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }, 60_000);
+
   it('exits 1 with the bad field named on stderr for an invalid scenario', async () => {
     // Prepare
     const dir = mkdtempSync(path.join(tmpdir(), 'emulator-cli-'));
@@ -196,3 +231,38 @@ describe('emulator command line (emulator/main.ts)', () => {
     expect(result.stderr).toContain('usage:');
   });
 });
+
+/** Every process below `root`, from `ps` (Linux and macOS). */
+function descendantsOf(root: number): number[] {
+  const table = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift() as number;
+    for (const [pid, ppid] of table) {
+      if (ppid === parent && !found.includes(pid)) {
+        found.push(pid);
+        queue.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
+/** Running, not a zombie waiting to be reaped. */
+function isRunning(pid: number): boolean {
+  const result = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
+  const state = result.stdout.trim();
+  return result.status === 0 && state !== '' && !state.startsWith('Z');
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, describeFailure: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(describeFailure());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

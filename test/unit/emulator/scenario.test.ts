@@ -76,19 +76,54 @@ describe('emulator scenario validation', () => {
     expect(error.message).toContain(`"${field}"`);
   });
 
-  it('defaults optional fields', () => {
+  /** Every field the scenario example of contract section 7 shows: all are required. */
+  const CONTRACT_FIELDS = [
+    'region', 'accountId', 'principals', 'timing', 'vpcs', 'internetGateways', 'subnets', 'natGateways', 'routeTables', 'vpcEndpoints', 'clusters',
+    'principals[0].name', 'principals[0].accessKeyId', 'principals[0].secretAccessKey', 'principals[0].arn',
+    'timing.instanceBootSeconds', 'timing.nodeJoinSeconds', 'timing.nodegroupUpdateSeconds', 'timing.instanceAgeSeconds', 'timing.nodeCreationFailureSeconds',
+    'vpcs[0].vpcId', 'vpcs[0].cidrBlock',
+    'internetGateways[0].internetGatewayId', 'internetGateways[0].vpcId',
+    'subnets[0].subnetId', 'subnets[0].vpcId', 'subnets[0].availabilityZone', 'subnets[0].cidrBlock', 'subnets[0].mapPublicIpOnLaunch',
+    'natGateways[0].natGatewayId', 'natGateways[0].subnetId', 'natGateways[0].state', 'natGateways[0].connectivityType',
+    'routeTables[0].routeTableId', 'routeTables[0].vpcId', 'routeTables[0].main', 'routeTables[0].subnetIds', 'routeTables[0].routes',
+    'vpcEndpoints[0].vpcEndpointId', 'vpcEndpoints[0].vpcId', 'vpcEndpoints[0].serviceName', 'vpcEndpoints[0].vpcEndpointType',
+    'clusters[0].name', 'clusters[0].version', 'clusters[0].vpcId', 'clusters[0].endpointPublicAccess', 'clusters[0].endpointPrivateAccess',
+    'clusters[0].accessEntries', 'clusters[0].nodegroups',
+    'clusters[0].accessEntries[0].principalArn', 'clusters[0].accessEntries[0].kubernetesGroups', 'clusters[0].accessEntries[0].accessPolicies',
+    'clusters[0].nodegroups[0].nodegroupName', 'clusters[0].nodegroups[0].subnetIds', 'clusters[0].nodegroups[0].scalingConfig', 'clusters[0].nodegroups[0].tags',
+    'clusters[0].nodegroups[0].scalingConfig.minSize', 'clusters[0].nodegroups[0].scalingConfig.maxSize', 'clusters[0].nodegroups[0].scalingConfig.desiredSize',
+  ];
+
+  it.each(CONTRACT_FIELDS)('requires %s (shown in the contract example)', (field) => {
+    // Prepare: the seed, with one VPC endpoint so that its fields exist too, minus the field.
+    const document = seedDocument();
+    (document.vpcEndpoints as unknown[]).push({
+      vpcEndpointId: 'vpce-0a1b2c3d4e5f60789', vpcId: 'vpc-0c2b7f9a1d3e5f604', serviceName: 'com.amazonaws.us-west-2.ecr.api', vpcEndpointType: 'Interface',
+    });
+    expect(() => parseScenario(document)).not.toThrow();
+    const keys = field.split(/\.|\[(\d+)\]/).filter((key) => key !== undefined && key !== '');
+    const parent = keys.slice(0, -1).reduce<any>((node, key) => node[key], document);
+    delete parent[keys[keys.length - 1] as string];
+
+    // Act
+    const error = errorOf(document);
+
+    // Assess
+    expect(error.field).toBe(field);
+    expect(error.message).toContain('is required');
+  });
+
+  it('takes an internet gateway with vpcId null as detached', () => {
     // Prepare
     const document = seedDocument();
-    const cluster = (document.clusters as Record<string, unknown>[])[0] as Record<string, unknown>;
-    delete cluster.accessEntries;
-    delete (document.subnets as Record<string, unknown>[])[0]!.mapPublicIpOnLaunch;
+    (document.internetGateways as Record<string, unknown>[])[0]!.vpcId = null;
 
     // Act
     const scenario = parseScenario(document);
 
-    // Assess
-    expect(scenario.clusters[0]?.accessEntries).toEqual([]);
-    expect(scenario.subnets[0]?.mapPublicIpOnLaunch).toBe(false);
+    // Assess: it parses, and parses again unchanged (startEmulator re-validates scenario objects).
+    expect(scenario.internetGateways[0]?.vpcId).toBeNull();
+    expect(parseScenario(structuredClone(scenario))).toEqual(scenario);
   });
 
   it('reports unreadable files and invalid JSON with the file name', () => {
