@@ -33,7 +33,8 @@ export interface EngineDeps {
 }
 
 /** Leave this much of the Lambda's time for reporting after verification gives up. */
-const REPORT_MARGIN_MS = 20_000;
+// One slow AWS call (10 s request timeout, a few adaptive retries) must still fit in it.
+const REPORT_MARGIN_MS = 60_000;
 
 const NOT_ATTEMPTED: Verification = { status: 'not-attempted', registered: 0, expected: 0 };
 
@@ -57,7 +58,8 @@ function emptyReport(clusterName: string, nodegroupName: string, deps: EngineDep
 
 /** Expands a target into (cluster, node group) pairs and runs each; one report per node group. */
 export async function runTarget(target: Target, deps: EngineDeps): Promise<Report[]> {
-  const dryRun = target.dryRun ?? deps.config.dryRun;
+  // A payload can ask for a dry run, never lift one: a deployment in dry run stays hands-off.
+  const dryRun = deps.config.dryRun || target.dryRun === true;
   if (target.nodegroupName) {
     return [await remediateNodegroup(target.clusterName, target.nodegroupName, dryRun, deps, { trigger: target.trigger })];
   }

@@ -27,7 +27,7 @@ export interface AwsClientOptions {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The configuration object given to `new EC2Client(...)`, `new EKSClient(...)`, ... */
 export function awsClientConfig(options: AwsClientOptions = {}) {

@@ -596,4 +596,19 @@ describe('handler', () => {
     expect(report.reason).toMatch(/grace period/);
     expectNoMutation();
   });
+
+  it('never lifts a deployed dry run from the payload: "dryRun": false still only plans', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const handler = createHandler(() => runtimeFor(world, { DRY_RUN: 'true' }));
+
+    // Act
+    const report = (await handler({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName, dryRun: false })) as Report;
+
+    // Assess
+    expect(report.outcome).toBe('DRY_RUN');
+    expect(report.dryRun).toBe(true);
+    expectNoMutation();
+  });
 });
