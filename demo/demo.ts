@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, DescribeRouteTablesCommand, EC2Client, type RouteTable } from '@aws-sdk/client-ec2';
 import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
+import { NODEGROUP_API_EVENT_NAMES } from '../lambda/inputs';
 import { createKubernetesClient } from '../lambda/kubernetes/client';
 import type { NodeInfo } from '../lambda/model';
 import { renderReport } from '../lambda/render';
@@ -21,7 +22,7 @@ import type { EventBridgeEnvelope } from '../emulator/index';
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const CLUSTER = 'eks-workshop';
-const NODEGROUP_EVENTS = new Set(['CreateNodegroup', 'UpdateNodegroupConfig', 'UpdateNodegroupVersion']);
+const NODEGROUP_EVENTS: ReadonlySet<string> = new Set(NODEGROUP_API_EVENT_NAMES);
 
 /** What the deployed EventBridge rules route to the function (lib/event-patterns.ts). */
 function routedToRemediator(event: EventBridgeEnvelope): boolean {

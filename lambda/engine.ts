@@ -10,7 +10,7 @@ import { isOptedOut } from './inputs';
 import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
 import type { Ports } from './ports';
-import type { Action, Outcome, Report, Verification } from './report';
+import { blankReport, type Action, type Outcome, type Report, type Verification } from './report';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
 
@@ -32,8 +32,10 @@ export interface EngineDeps {
   remainingTimeMs?: () => number;
 }
 
-/** Leave this much of the Lambda's time for reporting after verification gives up. */
-// One slow AWS call (10 s request timeout, a few adaptive retries) must still fit in it.
+/**
+ * Leave this much of the Lambda's time for reporting after waits give up: one slow AWS call
+ * (10 s request timeout, a few adaptive retries) must still fit in it.
+ */
 const REPORT_MARGIN_MS = 60_000;
 
 const NOT_ATTEMPTED: Verification = { status: 'not-attempted', registered: 0, expected: 0 };
@@ -41,19 +43,7 @@ const NOT_ATTEMPTED: Verification = { status: 'not-attempted', registered: 0, ex
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function emptyReport(clusterName: string, nodegroupName: string, deps: EngineDeps, dryRun: boolean): Report {
-  return {
-    clusterName,
-    nodegroupName,
-    region: deps.region,
-    outcome: 'HEALTHY',
-    reason: '',
-    dryRun,
-    registrationSource: 'kubernetes-api',
-    instances: [],
-    findings: [],
-    actions: [],
-    verification: { ...NOT_ATTEMPTED },
-  };
+  return blankReport({ clusterName, nodegroupName, region: deps.region, dryRun });
 }
 
 /** Expands a target into (cluster, node group) pairs and runs each; one report per node group. */
@@ -341,16 +331,18 @@ function isSnapshot(value: Snapshot | Report): value is Snapshot {
   return 'takenAt' in value;
 }
 
+/** The last moment the Lambda's remaining time allows waiting until (Infinity outside Lambda). */
+function lambdaBound(deps: EngineDeps, now: () => Date): number {
+  const remaining = deps.remainingTimeMs?.();
+  return remaining === undefined ? Infinity : now().getTime() + remaining - REPORT_MARGIN_MS;
+}
+
 /** When a step's own waits must give up: the Lambda's remaining time, else 15 minutes. */
 function executionDeadline(deps: EngineDeps, now: () => Date): Date {
-  const remaining = deps.remainingTimeMs?.();
-  return new Date(now().getTime() + (remaining === undefined ? 15 * 60_000 : remaining - REPORT_MARGIN_MS));
+  return new Date(Math.min(lambdaBound(deps, now), now().getTime() + 15 * 60_000));
 }
 
 /** When verification must give up: the wait knob, bounded by the Lambda's remaining time. */
 function deadline(deps: EngineDeps, now: () => Date): Date {
-  const byConfig = now().getTime() + deps.config.waitSeconds * 1000;
-  const remaining = deps.remainingTimeMs?.();
-  const byLambda = remaining === undefined ? Infinity : now().getTime() + remaining - REPORT_MARGIN_MS;
-  return new Date(Math.min(byConfig, byLambda));
+  return new Date(Math.min(now().getTime() + deps.config.waitSeconds * 1000, lambdaBound(deps, now)));
 }

@@ -12,7 +12,7 @@ import { describeError, RemediationFailedError, ValidationError } from './errors
 import { parseInput, resolveAutoScalingGroupTarget, targetsForClusters } from './inputs';
 import type { Target } from './model';
 import type { Ports, ReportPublisher } from './ports';
-import type { MultiReport, Report } from './report';
+import { blankReport, type MultiReport, type Report } from './report';
 import { createPorts } from './wiring';
 
 export interface HandlerRuntime {
@@ -52,19 +52,7 @@ function inputReport(
   nodegroupName = '',
   dryRun = runtime.config.dryRun,
 ): Report {
-  return {
-    clusterName,
-    nodegroupName,
-    region: runtime.region,
-    outcome,
-    reason,
-    dryRun,
-    registrationSource: 'kubernetes-api',
-    instances: [],
-    findings: [],
-    actions: [],
-    verification: { status: 'not-attempted', registered: 0, expected: 0 },
-  };
+  return blankReport({ clusterName, nodegroupName, region: runtime.region, dryRun }, outcome, reason);
 }
 
 /** Input → targets: the lookups some inputs need (ASG tags, the region's clusters) happen here. */

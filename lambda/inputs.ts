@@ -35,7 +35,9 @@ const CLOUDTRAIL_DETAIL_TYPES = new Set([
   // The China partition's documentation spells it this way; accepting it costs nothing.
   'Amazon API Call via CloudTrail',
 ]);
-const NODEGROUP_EVENT_NAMES = new Set(['CreateNodegroup', 'UpdateNodegroupConfig', 'UpdateNodegroupVersion']);
+/** Node group API calls that can leave instances unable to join (contract section 6.1). */
+export const NODEGROUP_API_EVENT_NAMES = ['CreateNodegroup', 'UpdateNodegroupConfig', 'UpdateNodegroupVersion'] as const;
+const NODEGROUP_EVENT_NAMES: ReadonlySet<string> = new Set(NODEGROUP_API_EVENT_NAMES);
 const INSTANCE_LAUNCH_DETAIL_TYPE = 'EC2 Instance Launch Successful';
 const SCHEDULED_DETAIL_TYPE = 'Scheduled Event';
 

@@ -77,6 +77,24 @@ export interface Report {
   verification: Verification;
 }
 
+/** A report with nothing examined yet: engine and handler fill in what they learn. */
+export function blankReport(
+  target: { clusterName: string; nodegroupName: string; region: string; dryRun: boolean },
+  outcome: Outcome = 'HEALTHY',
+  reason = '',
+): Report {
+  return {
+    ...target,
+    outcome,
+    reason,
+    registrationSource: 'kubernetes-api',
+    instances: [],
+    findings: [],
+    actions: [],
+    verification: { status: 'not-attempted', registered: 0, expected: 0 },
+  };
+}
+
 /** What a run over several node groups returns. */
 export interface MultiReport {
   reports: Report[];

@@ -3,9 +3,10 @@
  * Pure data so tests can match them against real CloudTrail envelopes.
  */
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
+import { NODEGROUP_API_EVENT_NAMES } from '../lambda/inputs';
 
-/** Node group API calls that can leave instances unable to join (contract section 6.1). */
-export const NODEGROUP_API_EVENT_NAMES = ['CreateNodegroup', 'UpdateNodegroupConfig', 'UpdateNodegroupVersion'] as const;
+// One list for the rule and the handler's own check.
+export { NODEGROUP_API_EVENT_NAMES };
 
 /** EKS names every managed node group's Auto Scaling group `eks-<nodegroup>-<uuid>` (older: `eks-<uuid>`). */
 export const NODEGROUP_ASG_NAME_PREFIX = 'eks-';
