@@ -26,6 +26,11 @@ Options:
   --nat-gateway-id ID             use this NAT gateway (still checked by the safety rules)
   --allow-shared-route-tables     allow changing a shared or the VPC's main route table
   --wait-seconds N                how long to wait for nodes to join after the fix (default 600)
+  --allow-internet-egress         allow a NAT route on a subnet that is endpoint-only by design
+  --create-node-access-entry      create the node role's missing EC2_LINUX/EC2_WINDOWS access entry
+  --recycle-cooldown-seconds N    minimum time between two recycles of one node group (default 3600)
+  --read-console-output           attach matched serial-console lines of unregistered instances
+  --concurrency N                 node groups examined at once (default 8)
   --json                          print the report (contract format) as JSON
   --verbose                       log each step to stderr
   -h, --help                      show this help
@@ -59,6 +64,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
         'nat-gateway-id': { type: 'string' },
         'allow-shared-route-tables': { type: 'boolean' },
         'wait-seconds': { type: 'string' },
+        'allow-internet-egress': { type: 'boolean' },
+        'create-node-access-entry': { type: 'boolean' },
+        'recycle-cooldown-seconds': { type: 'string' },
+        'read-console-output': { type: 'boolean' },
+        concurrency: { type: 'string' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -87,6 +97,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
     waitSeconds: '--wait-seconds',
     dryRun: '--dry-run',
     allowSharedRouteTables: '--allow-shared-route-tables',
+    allowInternetEgress: '--allow-internet-egress',
+    createNodeAccessEntry: '--create-node-access-entry',
+    recycleCooldownSeconds: '--recycle-cooldown-seconds',
+    readConsoleOutput: '--read-console-output',
+    concurrency: '--concurrency',
   } as Record<string, string>;
   const config = parseConfig(
     {
@@ -97,6 +112,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
       natGatewayId: v['nat-gateway-id'],
       allowSharedRouteTables: v['allow-shared-route-tables'] ? 'true' : undefined,
       waitSeconds: v['wait-seconds'],
+      allowInternetEgress: v['allow-internet-egress'] ? 'true' : undefined,
+      createNodeAccessEntry: v['create-node-access-entry'] ? 'true' : undefined,
+      recycleCooldownSeconds: v['recycle-cooldown-seconds'],
+      readConsoleOutput: v['read-console-output'] ? 'true' : undefined,
+      concurrency: v.concurrency,
       // Verification polls faster locally than in Lambda: a person is watching.
       pollSeconds: env['POLL_SECONDS'] ?? '2',
     },

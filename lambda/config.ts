@@ -24,6 +24,22 @@ export interface Config {
   reportTopicArn?: string;
   /** seconds between verification polls */
   pollSeconds: number;
+  /** write a NAT route even on an endpoint-only subnet (contract section 3) */
+  allowInternetEgress: boolean;
+  /** opt-in CREATE_ACCESS_ENTRY for the node role (contract section 3, identities) */
+  createNodeAccessEntry: boolean;
+  /** minimum seconds between two recycles of one node group for the same cause */
+  recycleCooldownSeconds: number;
+  /** attach matched serial-console lines of unregistered instances as evidence */
+  readConsoleOutput: boolean;
+  /** how many node groups a sweep examines at once */
+  concurrency: number;
+  /** DynamoDB table holding leases and the remediation ledger (deployed shape; absent in the CLI) */
+  ledgerTableName?: string;
+  /** EventBridge Scheduler group for the function's own re-checks (deployed shape) */
+  scheduleGroupName?: string;
+  /** role EventBridge Scheduler assumes to invoke the function (deployed shape) */
+  schedulerRoleArn?: string;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -35,6 +51,11 @@ export const DEFAULT_CONFIG: Config = {
   waitSeconds: 600,
   optOutTag: { key: 'node-join-remediator/disabled', value: 'true' },
   pollSeconds: 10,
+  allowInternetEgress: false,
+  createNodeAccessEntry: false,
+  recycleCooldownSeconds: 3600,
+  readConsoleOutput: false,
+  concurrency: 8,
 };
 
 /** Lambda environment variable for each knob (the CDK construct sets these). */
@@ -50,6 +71,14 @@ export const ENV = {
   ownRoleArn: 'REMEDIATOR_ROLE_ARN',
   reportTopicArn: 'REPORT_TOPIC_ARN',
   pollSeconds: 'POLL_SECONDS',
+  allowInternetEgress: 'ALLOW_INTERNET_EGRESS',
+  createNodeAccessEntry: 'CREATE_NODE_ACCESS_ENTRY',
+  recycleCooldownSeconds: 'RECYCLE_COOLDOWN_SECONDS',
+  readConsoleOutput: 'READ_CONSOLE_OUTPUT',
+  concurrency: 'CONCURRENCY',
+  ledgerTableName: 'LEDGER_TABLE_NAME',
+  scheduleGroupName: 'SCHEDULE_GROUP_NAME',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
 } as const;
 
 /** Raw knob values as strings, from env or flags; undefined/empty = default. */
@@ -116,6 +145,15 @@ export function parseOptOutTag(value: string, field: string): { key: string; val
   return { key, value: tagValue };
 }
 
+/** A sweep's parallelism: 1 to 64 node groups at once. */
+export function parseConcurrency(value: string, field: string): number {
+  const trimmed = value.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > 64) {
+    throw new ValidationError(`${field} must be a whole number from 1 to 64, got "${value}"`, field);
+  }
+  return Number(trimmed);
+}
+
 /** Parses raw knob values (names of `ENV` as keys). `label` maps a key to the name shown in errors. */
 export function parseConfig(raw: RawConfig, label: (key: keyof typeof ENV) => string = (k) => ENV[k]): Config {
   const config: Config = { ...DEFAULT_CONFIG, optOutTag: { ...DEFAULT_CONFIG.optOutTag } };
@@ -135,6 +173,14 @@ export function parseConfig(raw: RawConfig, label: (key: keyof typeof ENV) => st
     ownRoleArn: given('ownRoleArn'),
     reportTopicArn: given('reportTopicArn'),
     pollSeconds: given('pollSeconds'),
+    allowInternetEgress: given('allowInternetEgress'),
+    createNodeAccessEntry: given('createNodeAccessEntry'),
+    recycleCooldownSeconds: given('recycleCooldownSeconds'),
+    readConsoleOutput: given('readConsoleOutput'),
+    concurrency: given('concurrency'),
+    ledgerTableName: given('ledgerTableName'),
+    scheduleGroupName: given('scheduleGroupName'),
+    schedulerRoleArn: given('schedulerRoleArn'),
   };
   if (v.dryRun !== undefined) config.dryRun = parseBoolean(v.dryRun, label('dryRun'));
   if (v.clusterNames !== undefined) config.clusterNames = parseClusterNames(v.clusterNames, label('clusterNames'));
@@ -162,6 +208,44 @@ export function parseConfig(raw: RawConfig, label: (key: keyof typeof ENV) => st
     config.reportTopicArn = v.reportTopicArn.trim();
   }
   if (v.pollSeconds !== undefined) config.pollSeconds = Math.max(1, parseSeconds(v.pollSeconds, label('pollSeconds'), 300));
+  if (v.allowInternetEgress !== undefined) {
+    config.allowInternetEgress = parseBoolean(v.allowInternetEgress, label('allowInternetEgress'));
+  }
+  if (v.createNodeAccessEntry !== undefined) {
+    config.createNodeAccessEntry = parseBoolean(v.createNodeAccessEntry, label('createNodeAccessEntry'));
+  }
+  if (v.recycleCooldownSeconds !== undefined) {
+    config.recycleCooldownSeconds = parseSeconds(v.recycleCooldownSeconds, label('recycleCooldownSeconds'), 604_800);
+  }
+  if (v.readConsoleOutput !== undefined) config.readConsoleOutput = parseBoolean(v.readConsoleOutput, label('readConsoleOutput'));
+  if (v.concurrency !== undefined) config.concurrency = parseConcurrency(v.concurrency, label('concurrency'));
+  if (v.ledgerTableName !== undefined) {
+    if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(v.ledgerTableName.trim())) {
+      throw new ValidationError(
+        `${label('ledgerTableName')} must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got "${v.ledgerTableName}"`,
+        label('ledgerTableName'),
+      );
+    }
+    config.ledgerTableName = v.ledgerTableName.trim();
+  }
+  if (v.scheduleGroupName !== undefined) {
+    if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(v.scheduleGroupName.trim())) {
+      throw new ValidationError(
+        `${label('scheduleGroupName')} must be an EventBridge Scheduler group name (1-64 of 0-9 a-z A-Z - _ .), got "${v.scheduleGroupName}"`,
+        label('scheduleGroupName'),
+      );
+    }
+    config.scheduleGroupName = v.scheduleGroupName.trim();
+  }
+  if (v.schedulerRoleArn !== undefined) {
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(v.schedulerRoleArn.trim())) {
+      throw new ValidationError(
+        `${label('schedulerRoleArn')} must be an IAM role ARN like arn:aws:iam::123456789012:role/name, got "${v.schedulerRoleArn}"`,
+        label('schedulerRoleArn'),
+      );
+    }
+    config.schedulerRoleArn = v.schedulerRoleArn.trim();
+  }
   return config;
 }
 

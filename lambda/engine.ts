@@ -9,7 +9,7 @@ import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
 import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
-import type { Ports } from './ports';
+import type { LedgerPort, Ports, SchedulerPort } from './ports';
 import { blankReport, type Action, type Outcome, type Report, type Verification } from './report';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
@@ -30,6 +30,10 @@ export interface EngineDeps {
   sleep?: (ms: number) => Promise<void>;
   /** milliseconds left before the caller must return (Lambda's getRemainingTimeInMillis) */
   remainingTimeMs?: () => number;
+  /** leases and the remediation ledger (DynamoDB when deployed; in-memory in the CLI) */
+  ledger?: LedgerPort;
+  /** one-time re-checks instead of sleeping (deployed shape only) */
+  scheduler?: SchedulerPort;
 }
 
 /**
@@ -258,6 +262,8 @@ export function describeAction(action: Action): string {
     }
     case 'SCALE_CYCLE':
       return `scale node group ${action.resourceId} to 0 and back`;
+    case 'CREATE_ACCESS_ENTRY':
+      return `create an access entry for ${String(d['principalArn'])} (type ${String(d['type'])})`;
   }
 }
 

@@ -16,7 +16,7 @@ export type ParsedInput =
    * Scheduled sweep with an empty allow-list: the caller lists the region's clusters
    * (EKS ListClusters) and passes them to `targetsForClusters`.
    */
-  | { kind: 'sweep'; trigger: 'schedule'; triggerDetail: string }
+  | { kind: 'sweep'; trigger: 'sweep'; triggerDetail: string }
   /**
    * An instance launch: the caller reads the group's tags (DescribeAutoScalingGroups) and
    * passes them to `resolveAutoScalingGroupTarget`, which maps `eks:cluster-name` /
@@ -245,7 +245,7 @@ export function resolveAutoScalingGroupTarget(
 function parseSchedule(event: Json, config: Config): ParsedInput {
   const rule = Array.isArray(event['resources']) ? stringAt(event['resources'][0]) : undefined;
   const triggerDetail = `scheduled sweep${rule ? ` (${rule})` : ''}`;
-  if (config.clusterNames.length === 0) return { kind: 'sweep', trigger: 'schedule', triggerDetail };
+  if (config.clusterNames.length === 0) return { kind: 'sweep', trigger: 'sweep', triggerDetail };
   return { kind: 'targets', targets: targetsForClusters(config.clusterNames, config, triggerDetail) };
 }
 
@@ -257,7 +257,7 @@ export function targetsForClusters(
 ): Target[] {
   return [...new Set(clusterNames)]
     .filter((name) => allowListSkipReason(name, config) === undefined)
-    .map((clusterName) => ({ clusterName, trigger: 'schedule', triggerDetail }));
+    .map((clusterName) => ({ clusterName, trigger: 'sweep', triggerDetail }));
 }
 
 // --- 4. Manual invocation -------------------------------------------------------------------

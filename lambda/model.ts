@@ -3,10 +3,10 @@
  * then diagnosed and planned by pure functions. Field names follow the AWS APIs
  * (camelCased) so that adapters stay thin.
  */
-import type { Action, Finding, InstanceReport, RegistrationSource } from './report';
+import type { Action, Finding, InstanceReport, RegistrationSource, Trigger } from './report';
 
 /** Which input kind asked for the run (contract section 6). */
-export type TriggerKind = 'cloudtrail' | 'instance-launch' | 'schedule' | 'manual' | 'cli';
+export type TriggerKind = Trigger['kind'];
 
 /** One node group to examine. `nodegroupName` absent = every node group of the cluster. */
 export interface Target {

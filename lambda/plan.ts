@@ -21,6 +21,8 @@
  *    proven unregistered (with nodegroup-health that means EKS lists every one of them under
  *    NodeCreationFailure), no Node of the node group exists, and the node group is ACTIVE or
  *    DEGRADED. Otherwise it falls back to REPLACE_INSTANCES and says why in the detail.
+ * 0. Nothing is written or recycled while a blocker stands (diagnosis/blockers.ts): a route
+ *    "fix" beside another cause fixes nothing, and the recycle would be for nothing.
  * 7. Instances are only recycled when this plan (or, via `routeTablesFixedThisRun`, this run)
  *    fixed their subnet's route: when the path already worked, or cannot be fixed, recycling
  *    would not help (UNRESOLVED instead, saying the cause lies elsewhere).
@@ -32,6 +34,7 @@ import {
   nodeCreationFailureInstanceIds,
   nodesByInstanceId,
 } from './diagnosis/registration';
+import { blockersOf, describeBlockers } from './diagnosis/blockers';
 import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
 import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
 import {
@@ -76,6 +79,12 @@ export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfi
   const fixedThisRun = new Set(options.routeTablesFixedThisRun ?? []);
   const unresolved: string[] = [];
   const candidates = recyclableCandidates(snapshot, diagnosis, config);
+
+  // Rule 0.
+  const blockers = blockersOf(diagnosis.findings);
+  if (blockers.length > 0) {
+    return { actions: [], unresolvedReason: `Nothing is changed while these blockers stand: ${describeBlockers(blockers)}.` };
+  }
 
   if (candidates.length > 0 && DELETING_STATUSES.has(snapshot.nodegroup.status)) {
     return { actions: [], unresolvedReason: `The node group is ${snapshot.nodegroup.status}, so nothing is changed.` };

@@ -14,8 +14,10 @@ import type {
   RouteTableInfo,
   ScalingConfig,
   SubnetInfo,
+  TriggerKind,
   VpcEndpointInfo,
 } from './model';
+import type { Action, Outcome } from './report';
 
 export interface EksPort {
   listClusters(): Promise<string[]>;
@@ -72,4 +74,76 @@ export interface Ports {
 /** Where finished reports go besides the log (SNS in Lambda; nothing in the CLI). */
 export interface ReportPublisher {
   publish(subject: string, message: string): Promise<void>;
+}
+
+// --- Deployed shape (contract section 8): leases, the remediation ledger, re-checks --------------
+
+/** One record of the remediation ledger: what this tool did or concluded for one node group. */
+export type LedgerRecord =
+  | {
+      kind: 'action';
+      clusterName: string;
+      nodegroupName: string;
+      /** ISO-8601 */
+      time: string;
+      remediationId: string;
+      trigger: TriggerKind;
+      /** the finding code that motivated the action (e.g. NO_DEFAULT_ROUTE, INSTANCES_BOOTED_BEFORE_FIX) */
+      cause: string;
+      /** the action as reported (status done | failed), detail included: a SCALE_CYCLE's `original` scaling */
+      action: Action;
+    }
+  | {
+      kind: 'outcome';
+      clusterName: string;
+      nodegroupName: string;
+      time: string;
+      remediationId: string;
+      trigger: TriggerKind;
+      outcome: Outcome;
+      reason: string;
+    };
+
+export type LeaseResult =
+  | { acquired: true }
+  | { acquired: false; heldBy: string; /** ISO-8601 */ expiresAt: string };
+
+/**
+ * Leases and the remediation ledger, one DynamoDB table in the deployed shape
+ * (lambda/aws/dynamodb.ts); an in-memory one for the CLI and tests (lambda/ledger/memory.ts).
+ */
+export interface LedgerPort {
+  /** true when records outlive this process (a table); false for the in-memory ledger */
+  readonly durable: boolean;
+  /** appends one record; never overwrites another */
+  append(record: LedgerRecord): Promise<void>;
+  /** records of one node group, newest first; `since` (ISO-8601) bounds how far back */
+  history(clusterName: string, nodegroupName: string, options?: { since?: string; limit?: number }): Promise<LedgerRecord[]>;
+  /** conditional write with expiry: acquired when free, expired, or already held by `owner` */
+  acquireLease(clusterName: string, nodegroupName: string, owner: string, ttlSeconds: number, now: Date): Promise<LeaseResult>;
+  /** releases only a lease `owner` holds */
+  releaseLease(clusterName: string, nodegroupName: string, owner: string): Promise<void>;
+}
+
+/** The `recheck` payload of contract section 6, input 5. */
+export interface RecheckRequest {
+  clusterName: string;
+  nodegroupName: string;
+  remediationId: string;
+  reason: 'grace-period' | 'verify' | 'lease-held' | 'continuation';
+  /** continuation: the node groups of a sweep not yet examined */
+  pending?: { clusterName: string; nodegroupName: string }[];
+  /** verify: instances the remediation took away (their lingering Nodes do not count as joined) */
+  replacedInstanceIds?: string[];
+  /** ISO-8601: when the remediation stops re-checking and reports verification pending */
+  verifyUntil?: string;
+  /** dry-run state of the run being continued */
+  dryRun?: boolean;
+}
+
+/** One-time EventBridge Scheduler schedules that invoke the function with `{"recheck": ...}`. */
+export interface SchedulerPort {
+  /** returns the schedule's name */
+  scheduleRecheck(at: Date, recheck: RecheckRequest): Promise<string>;
+  deleteSchedule(name: string): Promise<void>;
 }

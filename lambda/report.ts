@@ -16,6 +16,24 @@ export type FindingCode =
   | 'SHARED_ROUTE_TABLE'
   | 'PUBLIC_SUBNET_WITHOUT_PUBLIC_IP'
   | 'EGRESS_VIA_UNVERIFIED_TARGET'
+  | 'NAT_GATEWAY_WITHOUT_INTERNET'
+  | 'MISSING_VPC_ENDPOINTS'
+  | 'VPC_ENDPOINT_NOT_SERVING'
+  | 'VPC_DNS_DISABLED'
+  | 'CUSTOM_DNS_SERVERS'
+  | 'ENDPOINT_ACCESS_DENIES_NODES'
+  | 'SECURITY_GROUP_BLOCKS_CLUSTER'
+  | 'NETWORK_ACL_BLOCKS_TRAFFIC'
+  | 'SUBNET_ADDRESSES_EXHAUSTED'
+  | 'NODE_ROLE_NOT_AUTHORIZED'
+  | 'NODE_ROLE_MISSING_PERMISSIONS'
+  | 'NODE_ROLE_TRUST_POLICY'
+  | 'INSTANCE_PROFILE_MISMATCH'
+  | 'INSTANCE_METADATA_DISABLED'
+  | 'NODE_WEBHOOK_BLOCKING'
+  | 'NODEGROUP_HEALTH_ISSUE'
+  | 'CLUSTER_HEALTH_ISSUE'
+  | 'INSTANCES_BOOTED_BEFORE_FIX'
   // Extensions (the contract allows more codes):
   /** The Kubernetes API could not be used; registration was read from the node group's health. */
   | 'KUBERNETES_API_UNAVAILABLE'
@@ -26,7 +44,20 @@ export type FindingCode =
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export type ActionType = 'CREATE_ROUTE' | 'REPLACE_ROUTE' | 'REPLACE_INSTANCES' | 'SCALE_CYCLE';
+export type ActionType = 'CREATE_ROUTE' | 'REPLACE_ROUTE' | 'REPLACE_INSTANCES' | 'SCALE_CYCLE' | 'CREATE_ACCESS_ENTRY';
+
+/** What caused a run (contract section 2): the kind, and the event id / caller / instance id behind it. */
+export interface Trigger {
+  kind: 'cloudtrail' | 'instance-launch' | 'sweep' | 'manual' | 'cli' | 'recheck';
+  eventId?: string;
+  /** CloudTrail userIdentity.arn of the caller */
+  caller?: string;
+  instanceId?: string;
+  /** recheck: why it was scheduled */
+  reason?: string;
+  /** free text for logs */
+  detail?: string;
+}
 
 export type ActionStatus = 'planned' | 'done' | 'failed' | 'skipped';
 
@@ -75,6 +106,12 @@ export interface Report {
   findings: Finding[];
   actions: Action[];
   verification: Verification;
+  /** what caused the run; every report carries one (contract section 2) */
+  trigger?: Trigger;
+  /** the AWS account the run examined (organisation shape: central consumers tell members apart) */
+  accountId?: string;
+  /** one id per remediation, carried by the re-checks that continue it (contract section 8) */
+  remediationId?: string;
 }
 
 /** A report with nothing examined yet: engine and handler fill in what they learn. */

@@ -16,7 +16,23 @@ export type { RegistrationAssessment } from './registration';
 export { diagnoseRoutes, judgeDefaultRoute, privateEndpointPath, routeFixFor } from './routes';
 export type { DefaultRouteVerdict } from './routes';
 
+export { blockersOf, describeBlockers, BLOCKER_CODES } from './blockers';
+
 type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
+
+/** What a cause check sees besides the snapshot: the knobs and what registration and routes found. */
+export interface CheckContext {
+  config: DiagnosisConfig;
+  /** instances older than the grace period with no Node: a cause on their path is a blocker */
+  unregisteredInstanceIds: readonly string[];
+  subnetPaths: readonly SubnetPath[];
+}
+
+/** One cause of the network or identity side (one file each under lambda/diagnosis/). Pure. */
+export type CauseCheck = (snapshot: Snapshot, context: CheckContext) => Finding[];
+
+/** Every cause check, in report order. A new cause is one file and one line here. */
+const CAUSE_CHECKS: readonly CauseCheck[] = [];
 
 export function diagnose(snapshot: Snapshot, config: DiagnosisConfig): Diagnosis {
   const registration = assessRegistration(snapshot, config);
@@ -34,6 +50,12 @@ export function diagnose(snapshot: Snapshot, config: DiagnosisConfig): Diagnosis
   const notReady = registration.findings.filter((f) => f.code === 'NODES_NOT_READY');
   findings.push(...registration.findings.filter((f) => f.code !== 'NODES_NOT_READY'));
   findings.push(...routes.findings);
+  const context: CheckContext = {
+    config,
+    unregisteredInstanceIds: registration.unregisteredInstanceIds,
+    subnetPaths: routes.subnetPaths,
+  };
+  for (const check of CAUSE_CHECKS) findings.push(...check(snapshot, context));
   findings.push(...notReady);
 
   return {

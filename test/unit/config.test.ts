@@ -16,6 +16,11 @@ describe('configFromEnv', () => {
       waitSeconds: 600,
       optOutTag: { key: 'node-join-remediator/disabled', value: 'true' },
       pollSeconds: 10,
+      allowInternetEgress: false,
+      createNodeAccessEntry: false,
+      recycleCooldownSeconds: 3600,
+      readConsoleOutput: false,
+      concurrency: 8,
     });
   });
 
@@ -33,6 +38,14 @@ describe('configFromEnv', () => {
       REMEDIATOR_ROLE_ARN: 'arn:aws:iam::123456789012:role/node-join-remediator',
       REPORT_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:reports',
       POLL_SECONDS: '0',
+      ALLOW_INTERNET_EGRESS: 'true',
+      CREATE_NODE_ACCESS_ENTRY: 'true',
+      RECYCLE_COOLDOWN_SECONDS: '600',
+      READ_CONSOLE_OUTPUT: 'true',
+      CONCURRENCY: '16',
+      LEDGER_TABLE_NAME: 'node-join-remediator-ledger',
+      SCHEDULE_GROUP_NAME: 'node-join-remediator',
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/node-join-remediator-scheduler',
     };
 
     // Act
@@ -51,6 +64,14 @@ describe('configFromEnv', () => {
       ownRoleArn: 'arn:aws:iam::123456789012:role/node-join-remediator',
       reportTopicArn: 'arn:aws:sns:us-west-2:123456789012:reports',
       pollSeconds: 1,
+      allowInternetEgress: true,
+      createNodeAccessEntry: true,
+      recycleCooldownSeconds: 600,
+      readConsoleOutput: true,
+      concurrency: 16,
+      ledgerTableName: 'node-join-remediator-ledger',
+      scheduleGroupName: 'node-join-remediator',
+      schedulerRoleArn: 'arn:aws:iam::123456789012:role/node-join-remediator-scheduler',
     });
   });
 
@@ -65,6 +86,10 @@ describe('configFromEnv', () => {
     ['RECYCLE_STRATEGY', 'reboot', /RECYCLE_STRATEGY must be one of replace-unjoined, scale-cycle, none, got "reboot"/],
     ['GRACE_SECONDS', '-5', /GRACE_SECONDS must be a whole number of seconds from 0 to 86400/],
     ['GRACE_SECONDS', '1.5', /GRACE_SECONDS must be a whole number/],
+    ['CONCURRENCY', '0', /CONCURRENCY must be a whole number from 1 to 64, got "0"/],
+    ['RECYCLE_COOLDOWN_SECONDS', 'an hour', /RECYCLE_COOLDOWN_SECONDS must be a whole number of seconds/],
+    ['ALLOW_INTERNET_EGRESS', 'yes', /ALLOW_INTERNET_EGRESS must be "true" or "false"/],
+    ['SCHEDULER_ROLE_ARN', 'scheduler', /SCHEDULER_ROLE_ARN must be an IAM role ARN/],
     ['WAIT_SECONDS', '99999', /WAIT_SECONDS must be a whole number of seconds from 0 to 3600/],
     ['NAT_GATEWAY_ID', 'igw-0123456789abcdef0', /NAT_GATEWAY_ID must be a NAT gateway id like nat-/],
     ['CLUSTER_NAMES', 'ok,not ok', /CLUSTER_NAMES must be a comma-separated list of EKS cluster names.*"not ok"/],

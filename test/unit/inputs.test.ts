@@ -238,8 +238,8 @@ describe('parseInput: scheduled sweep', () => {
     const targets = expectTargets(parseInput(copy(scheduledEvent), config({ clusterNames: ['eks-workshop', 'prod'] })));
 
     expect(targets.map((t) => [t.clusterName, t.nodegroupName, t.trigger])).toEqual([
-      ['eks-workshop', undefined, 'schedule'],
-      ['prod', undefined, 'schedule'],
+      ['eks-workshop', undefined, 'sweep'],
+      ['prod', undefined, 'sweep'],
     ]);
     expect(targets[0]!.triggerDetail).toContain('rule/node-join-remediator-sweep');
   });
@@ -251,7 +251,7 @@ describe('parseInput: scheduled sweep', () => {
   it('targetsForClusters keeps only allow-listed clusters, once each', () => {
     const targets = targetsForClusters(['a', 'b', 'a'], config({ clusterNames: ['a'] }));
 
-    expect(targets).toEqual([{ clusterName: 'a', trigger: 'schedule', triggerDetail: 'scheduled sweep' }]);
+    expect(targets).toEqual([{ clusterName: 'a', trigger: 'sweep', triggerDetail: 'scheduled sweep' }]);
   });
 });
 
