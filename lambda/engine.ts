@@ -11,6 +11,9 @@ import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
 import type { LedgerPort, Ports, SchedulerPort } from './ports';
 import { blankReport, type Action, type Outcome, type Report, type Verification } from './report';
+import { gatherHistory } from './history';
+import { InMemoryLedger } from './ledger/memory';
+import { recordActions } from './ledger/record';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
 
@@ -51,7 +54,10 @@ function emptyReport(clusterName: string, nodegroupName: string, deps: EngineDep
 }
 
 /** Expands a target into (cluster, node group) pairs and runs each; one report per node group. */
-export async function runTarget(target: Target, deps: EngineDeps): Promise<Report[]> {
+export async function runTarget(target: Target, given: EngineDeps): Promise<Report[]> {
+  // Without a ledger table, the ledger lives for this run: a cool-down or a half-done step is
+  // remembered across the node groups of the run only (reports say so).
+  const deps: EngineDeps = given.ledger ? given : { ...given, ledger: new InMemoryLedger() };
   // A payload can ask for a dry run, never lift one: a deployment in dry run stays hands-off.
   const dryRun = deps.config.dryRun || target.dryRun === true;
   if (target.nodegroupName) {
@@ -158,6 +164,15 @@ export async function remediateNodegroup(
     if (!isSnapshot(snapshot)) return snapshot;
     diagnosis = diagnose(snapshot, config);
   }
+  try {
+    // The ledger (cool-down, a stranded scale cycle, own route writes) and, for instances on a
+    // working path, who fixed that path after they launched (INSTANCES_BOOTED_BEFORE_FIX).
+    snapshot = await gatherHistory(snapshot, diagnosis, { ledger: deps.ledger, cloudtrail: deps.ports.cloudtrail });
+  } catch (error) {
+    deps.logger.error('reading the remediation ledger failed', { ...log, error: describeError(error) });
+    return failed(base, `Reading the remediation ledger of ${clusterName}/${nodegroupName} failed, so nothing was changed: ${describeError(error)}.`);
+  }
+  diagnosis = diagnose(snapshot, config);
   const thePlan = planActions(snapshot, diagnosis, config, { routeTablesFixedThisRun: options.routeTablesFixedThisRun });
   const report: Report = {
     ...base,
@@ -192,6 +207,11 @@ export async function remediateNodegroup(
     ...registrationReader(snapshot, deps),
   });
   const executed: Report = { ...report, actions: execution.actions };
+  if (deps.ledger) {
+    await recordActions(deps.ledger, execution.actions, { clusterName, nodegroupName, trigger: options.trigger, now: now() }).catch(
+      (error: unknown) => deps.logger.error('writing the remediation ledger failed', { ...log, error: describeError(error) }),
+    );
+  }
   const failedAction = execution.actions.find((a) => a.status === 'failed');
   if (failedAction) {
     const done = execution.actions.filter((a) => a.status === 'done');
@@ -206,11 +226,11 @@ export async function remediateNodegroup(
   }
 
   const recycled = execution.actions.some(
-    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE'),
+    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE' || a.type === 'RESTORE_SCALING'),
   );
   const verification = recycled
     ? await verifyJoin(deps.ports, snapshot, {
-        expected: expectedNodes(snapshot),
+        expected: expectedNodes(snapshot, execution.actions),
         replacedInstanceIds: replacedIds(execution.actions, snapshot),
         logger: deps.logger,
         deadline: deadline(deps, now),
@@ -218,7 +238,7 @@ export async function remediateNodegroup(
         sleep: deps.sleep ?? defaultSleep,
         now,
       })
-    : { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot) };
+    : { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot, execution.actions) };
 
   const outcome: Outcome = thePlan.unresolvedReason ? 'UNRESOLVED' : 'REMEDIATED';
   const verified =
@@ -262,6 +282,10 @@ export function describeAction(action: Action): string {
     }
     case 'SCALE_CYCLE':
       return `scale node group ${action.resourceId} to 0 and back`;
+    case 'RESTORE_SCALING': {
+      const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+      return `restore node group ${action.resourceId} to minSize ${o?.minSize}, maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}`;
+    }
     case 'CREATE_ACCESS_ENTRY':
       return `create an access entry for ${String(d['principalArn'])} (type ${String(d['type'])})`;
   }
@@ -276,7 +300,12 @@ function partialProgress(action: Action): string[] {
   }
   if (action.type === 'SCALE_CYCLE' && d['scaledDownTo'] !== undefined) {
     if (d['restoredTo'] !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
-    return [`scaled node group ${action.resourceId} to 0, and it was NOT restored`];
+    const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+    const command = typeof d['restoreCommand'] === 'string' ? `; restore it with: ${d['restoreCommand']}` : '';
+    return [
+      `scaled node group ${action.resourceId} to 0, and it was NOT restored (its original scaling: minSize ${o?.minSize}, ` +
+        `maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}${command})`,
+    ];
   }
   return [];
 }
@@ -293,7 +322,12 @@ function uncapitalize(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function expectedNodes(snapshot: Snapshot): number {
+function expectedNodes(snapshot: Snapshot, actions: Action[] = []): number {
+  // A restore changes the node group's size: the restored desiredSize is what must join.
+  const restored = actions.find((a) => a.type === 'RESTORE_SCALING' && a.status === 'done')?.detail['original'] as
+    | { desiredSize?: number }
+    | undefined;
+  if (typeof restored?.desiredSize === 'number') return restored.desiredSize;
   const asgDesired = snapshot.autoScalingGroups.reduce((sum, g) => sum + g.desiredCapacity, 0);
   return snapshot.autoScalingGroups.length > 0 ? asgDesired : snapshot.nodegroup.scalingConfig.desiredSize;
 }

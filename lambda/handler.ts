@@ -24,6 +24,8 @@ export interface HandlerRuntime {
   publisher?: ReportPublisher;
   sleep?: EngineDeps['sleep'];
   now?: EngineDeps['now'];
+  /** leases and the remediation ledger (engine default: in-memory, per invocation) */
+  ledger?: EngineDeps['ledger'];
 }
 
 export const METRIC_NAMESPACE = 'EksNodeJoinRemediator';
@@ -84,6 +86,7 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
       logger: rt.logger,
       sleep: rt.sleep,
       now: rt.now,
+      ledger: rt.ledger,
       remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
     };
     // A ValidationError from parsing propagates as the invocation's error: no AWS call was made.
