@@ -26,7 +26,7 @@ import { ENV } from '../lambda/config';
 import { LEDGER_TABLE } from '../lambda/ledger/schema';
 import { ValidationError } from '../lambda/errors';
 import type { Outcome } from '../lambda/report';
-import { BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from './bundling';
+import { BUNDLE_ALIASES, BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from './bundling';
 import { nodegroupApiCallPattern, nodegroupInstanceLaunchPattern } from './event-patterns';
 import { wildcardResourceFindings } from './nag';
 import { fleetStateGroup, remediatorPolicyGroups, SCHEDULER_SERVICE, vpcNetworkInterfaceGroup, type PolicyGroup } from './permissions';
@@ -281,6 +281,7 @@ export class NodeJoinRemediator extends Construct {
         banner: ESM_REQUIRE_SHIM,
         sourceMap: false,
         logLevel: nodejs.LogLevel.WARNING,
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
       },
     });
     // The function must not be created (or invoked) before its policies exist.
