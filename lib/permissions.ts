@@ -128,7 +128,44 @@ export function remediatorPolicyGroups(stack: Stack, scope: PermissionScope): Po
           ? 'The route table to fix is found at run time from the node group\'s subnets; the engine\'s safety rules (contract section 3) decide which table and route. Set routeTableVpcIds to limit it to given VPCs.'
           : 'The route table to fix is found at run time from the node group\'s subnets; the ec2:Vpc condition limits it to the listed VPCs.',
     },
+    fleetStateGroup(stack),
   ];
+}
+
+/** The ledger table's item calls (lambda/aws/dynamodb.ts) and the re-check schedules (lambda/aws/scheduler.ts). */
+export const LEDGER_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query'] as const;
+export const RECHECK_SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'] as const;
+
+/**
+ * Deployed-shape state (contract section 8): leases and the remediation ledger, and the
+ * function's own one-time re-check schedules (Scheduler passes its role to invoke the function).
+ * Scoped to the stack's account and region; the construct that owns the table and schedule
+ * group may narrow these to their ARNs.
+ */
+export function fleetStateGroup(stack: Stack): PolicyGroup {
+  return {
+    id: 'FleetStatePolicy',
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'LeasesAndLedger',
+        actions: [...LEDGER_TABLE_ACTIONS],
+        resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'OwnRecheckSchedules',
+        actions: [...RECHECK_SCHEDULE_ACTIONS],
+        resources: [stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: '*/*' })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PassSchedulerRole',
+        actions: ['iam:PassRole'],
+        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    ],
+    wildcardReason:
+      'The ledger table and the schedule group are named at deploy time by the construct that creates them; until it scopes these statements to their ARNs they cover the stack\'s account and region, and iam:PassRole is limited to roles passed to EventBridge Scheduler.',
+  };
 }
 
 export function vpcNetworkInterfaceGroup(): PolicyGroup {
