@@ -10,7 +10,7 @@ import { configFromEnv, DEFAULT_CONFIG } from '../../lambda/config';
 import { ValidationError } from '../../lambda/errors';
 import { NODEGROUP_API_EVENT_NAMES } from '../../lib/event-patterns';
 import { NodeJoinRemediator, OUTCOME_METRIC, type NodeJoinRemediatorProps } from '../../lib/node-join-remediator';
-import { UNSCOPED_READ_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from '../../lib/permissions';
+import { LEDGER_TABLE_ACTIONS, RECHECK_SCHEDULE_ACTIONS, UNSCOPED_READ_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from '../../lib/permissions';
 import { onlyResource, synthRemediator, TEST_ENV } from './support/synth';
 
 interface Statement {
@@ -205,6 +205,9 @@ describe('NodeJoinRemediator IAM policy (least privilege)', () => {
         'autoscaling:TerminateInstanceInAutoScalingGroup',
         'ec2:CreateRoute',
         'ec2:ReplaceRoute',
+        ...LEDGER_TABLE_ACTIONS,
+        ...RECHECK_SCHEDULE_ACTIONS,
+        'iam:PassRole',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'sqs:SendMessage',
@@ -259,9 +262,10 @@ describe('NodeJoinRemediator IAM policy (least privilege)', () => {
     expect(fnResource.DependsOn).toEqual(expect.arrayContaining(policies));
   });
 
-  it('never grants a delete or an STS call', () => {
+  it('never grants a delete or an STS call, except of its own lease item and its own re-check schedules', () => {
     const actions = actionsOf(statements);
-    expect(actions.filter((action) => /:Delete|^sts:/.test(action))).toEqual([]);
+    const ownState = ['dynamodb:DeleteItem', 'scheduler:DeleteSchedule'];
+    expect(actions.filter((action) => /:Delete|^sts:/.test(action) && !ownState.includes(action))).toEqual([]);
   });
 });
 
