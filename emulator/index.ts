@@ -1,6 +1,7 @@
 /**
  * startEmulator: the local AWS account of a scenario, served on loopback — the AWS endpoint
- * (EC2, Auto Scaling, EKS, STS) plus one Kubernetes API per cluster — for tests, the demo and
+ * (EC2, Auto Scaling, EKS, STS, and the deployed shape's DynamoDB, Scheduler, SNS) plus one
+ * Kubernetes API per cluster — for tests, the demo and
  * `npm run emulator`.
  */
 import { startDeployedShapeServices, type NotificationRecord, type ScheduleView } from './deployed-shape';

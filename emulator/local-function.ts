@@ -14,7 +14,7 @@
  * Used by `npm run invoke` (scripts/invoke.ts), the demo, the benchmark and the end-to-end tests.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleGroupCommand, GetScheduleGroupCommand, SchedulerClient, ResourceNotFoundException as ScheduleGroupNotFound } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -102,7 +102,23 @@ const given = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
   return value === undefined || value.trim() === '' ? undefined : value;
 };
 
-/** Creates the ledger table (lambda/ledger/schema.ts) when missing and waits until it is ACTIVE. */
+/** CreateTable input of the ledger table (lambda/ledger/schema.ts), as the CDK stack defines it. */
+export function ledgerCreateTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: LEDGER_TABLE.partitionKey, AttributeType: 'S' },
+      { AttributeName: LEDGER_TABLE.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: LEDGER_TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: LEDGER_TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+  };
+}
+
+/** Creates the ledger table when missing and waits until it is ACTIVE; true when it created it. */
 async function ensureLedgerTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -110,20 +126,7 @@ async function ensureLedgerTable(client: DynamoDBClient, tableName: string): Pro
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: LEDGER_TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: LEDGER_TABLE.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: LEDGER_TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: LEDGER_TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await client.send(new CreateTableCommand(ledgerCreateTableInput(tableName)));
   // dynalite does not implement UpdateTimeToLive; expiry is the handler's own check anyway.
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
   return true;

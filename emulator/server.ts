@@ -1,6 +1,7 @@
 /**
  * The emulator's one loopback HTTP endpoint. AWS requests are routed by the service in their
- * SigV4 credential scope (ec2, autoscaling, eks, sts), authenticated against the scenario's
+ * SigV4 credential scope (ec2, autoscaling, eks, sts; dynamodb, scheduler, sns from
+ * deployed-shape.ts), authenticated against the scenario's
  * principals, passed through injected faults, executed on the world and logged. Paths under
  * /_emulator/ are the control endpoints (state, calls, events, faults, clock).
  */

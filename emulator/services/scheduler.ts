@@ -11,7 +11,7 @@
  * DeleteScheduleGroup); timestamps are epoch seconds; error bodies carry `Message`.
  */
 import { AwsApiError } from '../errors';
-import { epochSeconds, jsonReply, matchRoute, parseJsonBody, type RestRoute } from '../protocols/rest-json';
+import { epochSeconds, jsonReply, matchRoute, parseJsonBody, REST_JSON_AUTH_ERRORS, type RestRoute } from '../protocols/rest-json';
 import type { World } from '../world/world';
 import { paginate } from './listing';
 import type { HttpReply, ParsedCall, ServiceProtocol, ServiceRequest } from './types';
@@ -463,14 +463,7 @@ export function createSchedulerService(store: SchedulerStore): ServiceProtocol {
       };
     },
     errors: {
-      missingAuthentication: () => new AwsApiError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403),
-      unknownAccessKey: () => new AwsApiError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403),
-      signatureMismatch: () =>
-        new AwsApiError(
-          'InvalidSignatureException',
-          'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-          403,
-        ),
+      ...REST_JSON_AUTH_ERRORS,
       throttle: () => new AwsApiError('ThrottlingException', 'Rate exceeded', 429),
       serverError: () => new AwsApiError('InternalServerException', 'Internal Server Error', 500),
       accessDenied: (operation, callerArn) =>

@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmulator, type RunningEmulator } from '../../../../emulator/index';
+import { ledgerCreateTableInput } from '../../../../emulator/local-function';
 import { LEDGER_TABLE, nodegroupPartitionKey } from '../../../../lambda/ledger/schema';
 
 describe('DynamoDB through the emulator (embedded dynalite)', () => {
@@ -18,20 +19,7 @@ describe('DynamoDB through the emulator (embedded dynalite)', () => {
     emulator = await startEmulator({ scenario: 'seed', kubernetes: false });
     raw = new DynamoDBClient({ region: emulator.region, endpoint: emulator.awsEndpoint, credentials: emulator.credentialsOf('remediator'), maxAttempts: 1 });
     documents = DynamoDBDocumentClient.from(raw);
-    await raw.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: LEDGER_TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: LEDGER_TABLE.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: LEDGER_TABLE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: LEDGER_TABLE.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await raw.send(new CreateTableCommand(ledgerCreateTableInput(TABLE)));
   });
   afterAll(async () => {
     raw?.destroy();
