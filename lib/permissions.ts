@@ -128,43 +128,51 @@ export function remediatorPolicyGroups(stack: Stack, scope: PermissionScope): Po
           ? 'The route table to fix is found at run time from the node group\'s subnets; the engine\'s safety rules (contract section 3) decide which table and route. Set routeTableVpcIds to limit it to given VPCs.'
           : 'The route table to fix is found at run time from the node group\'s subnets; the ec2:Vpc condition limits it to the listed VPCs.',
     },
-    fleetStateGroup(stack),
   ];
 }
 
-/** The ledger table's item calls (lambda/aws/dynamodb.ts) and the re-check schedules (lambda/aws/scheduler.ts). */
+/** The ledger table's item calls (lambda/aws/dynamodb.ts, lib-dynamodb Put/Get/Delete/Query). */
 export const LEDGER_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query'] as const;
+/** The function's own one-time re-check schedules (lambda/aws/scheduler.ts). */
 export const RECHECK_SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'] as const;
+/** Service that the re-check role may be passed to (iam:PassedToService). */
+export const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
+
+/** What the deployed shape's state lives in (contract section 8), by ARN or name (tokens are fine). */
+export interface FleetStateResources {
+  /** The leases + remediation ledger table (lambda/ledger/schema.ts). */
+  readonly ledgerTableArn: string;
+  /** The schedule group holding the function's re-checks. */
+  readonly scheduleGroupName: string;
+  /** The role EventBridge Scheduler assumes to invoke the function. */
+  readonly schedulerRoleArn: string;
+}
 
 /**
- * Deployed-shape state (contract section 8): leases and the remediation ledger, and the
- * function's own one-time re-check schedules (Scheduler passes its role to invoke the function).
- * Scoped to the stack's account and region; the construct that owns the table and schedule
- * group may narrow these to their ARNs.
+ * Leases and the remediation ledger (item calls on the one table, no Scan, no index), the
+ * function's own re-check schedules (only in its group), and passing the scheduler role to
+ * EventBridge Scheduler only. Scheduler checks iam:PassRole on the role given in CreateSchedule
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
  */
-export function fleetStateGroup(stack: Stack): PolicyGroup {
+export function fleetStateGroup(stack: Stack, resources: FleetStateResources): PolicyGroup {
   return {
     id: 'FleetStatePolicy',
     statements: [
-      new iam.PolicyStatement({
-        sid: 'LeasesAndLedger',
-        actions: [...LEDGER_TABLE_ACTIONS],
-        resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' })],
-      }),
+      new iam.PolicyStatement({ sid: 'LeasesAndLedger', actions: [...LEDGER_TABLE_ACTIONS], resources: [resources.ledgerTableArn] }),
       new iam.PolicyStatement({
         sid: 'OwnRecheckSchedules',
         actions: [...RECHECK_SCHEDULE_ACTIONS],
-        resources: [stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: '*/*' })],
+        resources: [stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${resources.scheduleGroupName}/*` })],
       }),
       new iam.PolicyStatement({
         sid: 'PassSchedulerRole',
         actions: ['iam:PassRole'],
-        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        resources: [resources.schedulerRoleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE } },
       }),
     ],
     wildcardReason:
-      'The ledger table and the schedule group are named at deploy time by the construct that creates them; until it scopes these statements to their ARNs they cover the stack\'s account and region, and iam:PassRole is limited to roles passed to EventBridge Scheduler.',
+      'Re-check schedules are named at run time (one per node group and due time); the statement is limited to the schedules of the function\'s own schedule group.',
   };
 }
 
