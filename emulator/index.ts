@@ -1,8 +1,10 @@
 /**
  * startEmulator: the local AWS account of a scenario, served on loopback — the AWS endpoint
- * (EC2, Auto Scaling, EKS, STS) plus one Kubernetes API per cluster — for tests, the demo and
+ * (EC2, Auto Scaling, EKS, STS, and the deployed shape's DynamoDB, Scheduler, SNS) plus one
+ * Kubernetes API per cluster — for tests, the demo and
  * `npm run emulator`.
  */
+import { startDeployedShapeServices, type NotificationRecord, type ScheduleView } from './deployed-shape';
 import { EventLog, type EventBridgeEnvelope, type EventListener } from './events';
 import { FaultRegistry, type ActiveFault } from './faults';
 import { startClusterApi as startRealClusterApi, type KubeClusterView, type RunningClusterApi } from './kubernetes/server';
@@ -13,6 +15,7 @@ import { SimulationClock } from './world/clock';
 import { World } from './world/world';
 
 export type { CallRecord } from './server';
+export type { NotificationRecord, ScheduleView } from './deployed-shape';
 export type { EventBridgeEnvelope, EventListener } from './events';
 export type { Scenario, ScenarioFault, ScenarioPrincipal } from './scenario';
 export { loadScenarioFile, parseScenario, ScenarioError } from './scenario';
@@ -61,6 +64,12 @@ export interface RunningEmulator {
   clearFaults(): void;
   /** moves the simulation clock forward, running every timer that becomes due */
   advance(seconds: number): void;
+  /** EventBridge Scheduler schedules, as GET /_emulator/schedules lists them */
+  schedules(): ScheduleView[];
+  /** a harness invoked this schedule's target: ActionAfterCompletion applies */
+  fireSchedule(group: string, name: string): ScheduleView;
+  /** SNS messages published, as GET /_emulator/notifications lists them */
+  notifications(): NotificationRecord[];
   close(): Promise<void>;
 }
 
@@ -75,17 +84,20 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const faults = new FaultRegistry();
   for (const fault of scenario.faults ?? []) faults.add(fault);
 
+  const deployed = await startDeployedShapeServices(world);
   const endpoint = new AwsEndpoint({
     world,
     principals: scenario.principals,
     faults,
     verifySignatures: scenario.verifySignatures ?? true,
     log,
+    services: deployed.services,
+    controls: [deployed.control],
   });
   const clusterApis: RunningClusterApi[] = [];
   const shutdown = async (): Promise<void> => {
     world.close();
-    await Promise.allSettled([endpoint.close(), ...clusterApis.map((api) => api.close())]);
+    await Promise.allSettled([endpoint.close(), deployed.close(), ...clusterApis.map((api) => api.close())]);
   };
 
   let port: number;
@@ -144,6 +156,9 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     advance: (seconds) => clock.advance(seconds),
+    schedules: () => deployed.schedules(),
+    fireSchedule: (group, name) => deployed.fireSchedule(group, name),
+    notifications: () => deployed.notifications(),
     close: () => {
       closing ??= shutdown();
       return closing;
