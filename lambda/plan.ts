@@ -153,11 +153,9 @@ function planRemediation(
   }
   if (workingGroups.length > 0) unresolved.push(workingPathReason(workingGroups, snapshot));
 
-  const cause = bootedOnly
-    ? 'INSTANCES_BOOTED_BEFORE_FIX'
-    : routeActions[0]?.type === 'REPLACE_ROUTE'
-      ? 'BLACKHOLE_DEFAULT_ROUTE'
-      : 'NO_DEFAULT_ROUTE';
+  // The cause a recycle is recorded under (ledger `cause`, the cool-down's key): instances that
+  // booted before a fix made by someone else (or an earlier run), or unregistered ones behind a route this plan writes.
+  const cause = bootedOnly ? 'INSTANCES_BOOTED_BEFORE_FIX' : 'NODES_NOT_REGISTERED';
   let recycle = recycleActions(snapshot, fixedInstances, config);
   const cooldown = recycle.actions.length > 0 ? cooldownOf(snapshot, cause, config) : undefined;
   if (cooldown?.refusal) {

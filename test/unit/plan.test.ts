@@ -52,7 +52,7 @@ describe('plan', () => {
           detail: {
             instanceIds: [SEED.instanceId],
             autoScalingGroupNames: [SEED.asgName],
-            cause: 'NO_DEFAULT_ROUTE',
+            cause: 'NODES_NOT_REGISTERED',
             cooldown: { seconds: 3600, nextAllowedAt: expect.any(String), scope: expect.stringContaining('this run only') },
           },
         },
@@ -307,7 +307,7 @@ describe('plan', () => {
             clusterName: SEED.clusterName,
             nodegroupName: SEED.nodegroupName,
             original: { minSize: 0, maxSize: 1, desiredSize: 1 },
-            cause: 'NO_DEFAULT_ROUTE',
+            cause: 'NODES_NOT_REGISTERED',
             cooldown: expect.objectContaining({ seconds: 3600 }),
           },
         },
