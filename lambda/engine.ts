@@ -12,6 +12,7 @@ import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
 import type { LedgerPort, Ports, RecheckRequest, SchedulerPort } from './ports';
 import { blankReport, type Action, type Finding, type FindingCode, type Outcome, type Report, type Trigger, type Verification } from './report';
+import { replacementsOnBrokenPaths, type StrandedReplacement } from './diagnosis/launch-subnets';
 import { gatherHistory } from './history';
 import { InMemoryLedger } from './ledger/memory';
 import { takeSnapshot } from './snapshot';
@@ -423,6 +424,23 @@ async function examineNodegroup(
     verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot, execution.actions) };
   }
 
+  // Pending is no remediation when a replacement landed where the path is still broken (issue 13).
+  const stranded =
+    verification.status === 'pending' && !deps.scheduler
+      ? await replacementsStrandedNow(snapshot, deps, now, log)
+      : [];
+  if (stranded.length > 0) {
+    const named = stranded.map((r) => `${r.instanceId} landed in ${r.subnetId}, where ${r.problem}`).join('; ');
+    return {
+      ...executed,
+      outcome: 'UNRESOLVED',
+      verification,
+      findings: [...executed.findings, ...stranded.map(strandedReplacementFinding)],
+      reason:
+        `${capitalize(describePlan(execution.actions))} done, but the replacement cannot register: ${named}. ` +
+        `Fix that path, then replace the instance${unresolvedTail(thePlan)}.`,
+    };
+  }
   const outcome: Outcome = thePlan.unresolvedReason ? 'UNRESOLVED' : 'REMEDIATED';
   const verified =
     verification.status === 'joined'
@@ -439,6 +457,38 @@ async function examineNodegroup(
     outcome,
     verification,
     reason: `${capitalize(describePlan(execution.actions))} done.${verified}${unresolvedTail(thePlan)}${graceRecheck}`,
+  };
+}
+
+/** Replacements (instances the run's snapshot did not have) that run where the path is broken, read afresh. */
+async function replacementsStrandedNow(
+  before: Snapshot,
+  deps: EngineDeps,
+  now: () => Date,
+  log: Record<string, unknown>,
+): Promise<StrandedReplacement[]> {
+  try {
+    const fresh = await takeSnapshot(deps.ports, {
+      clusterName: before.nodegroup.clusterName,
+      nodegroupName: before.nodegroup.nodegroupName,
+      region: deps.region,
+      now: now(),
+    });
+    return replacementsOnBrokenPaths(fresh, new Set(before.instances.map((i) => i.instanceId)));
+  } catch (error) {
+    deps.logger.warn('re-reading the node group after a pending verification failed', { ...log, error: describeError(error) });
+    return [];
+  }
+}
+
+function strandedReplacementFinding(replacement: StrandedReplacement): Finding {
+  return {
+    code: 'NODES_NOT_REGISTERED',
+    severity: 'error',
+    resourceId: replacement.instanceId,
+    message: `Replacement ${replacement.instanceId} landed in ${replacement.subnetId}, where ${replacement.problem}; it cannot register.`,
+    remediable: false,
+    evidence: { ...replacement, replacement: true },
   };
 }
 

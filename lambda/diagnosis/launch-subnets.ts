@@ -105,3 +105,41 @@ export function launchSubnetPaths(snapshot: Snapshot, context: CheckContext): Fi
   }
   return findings;
 }
+
+/** A replacement that cannot register: it runs where the path is broken (issue 13). */
+export interface StrandedReplacement {
+  instanceId: string;
+  subnetId: string;
+  routeTableId?: string;
+  /** one sentence: what is wrong with the subnet's path */
+  problem: string;
+}
+
+/**
+ * Instances of `snapshot` that are new (not in `knownInstanceIds`), not registered, and run in a
+ * subnet whose path does not work for a new instance: verification that ends `pending` for them
+ * is no remediation. Pure.
+ */
+export function replacementsOnBrokenPaths(snapshot: Snapshot, knownInstanceIds: ReadonlySet<string>): StrandedReplacement[] {
+  const registered = new Set(snapshot.registration.nodes.map((n) => n.instanceId).filter((id): id is string => !!id));
+  const stranded: StrandedReplacement[] = [];
+  for (const instance of snapshot.instances) {
+    if (knownInstanceIds.has(instance.instanceId) || registered.has(instance.instanceId)) continue;
+    const effective = effectiveRouteTable(instance.subnetId, snapshot.network);
+    if (!effective) {
+      stranded.push({ instanceId: instance.instanceId, subnetId: instance.subnetId, problem: `no route table was found for ${instance.subnetId}` });
+      continue;
+    }
+    const verdict = judgeDefaultRoute(effective.table, snapshot);
+    const works =
+      launchPathWorks(verdict, instance.subnetId, snapshot) || (verdict.kind === 'internet-gateway' && instance.publicIpAddress !== undefined);
+    if (works) continue;
+    stranded.push({
+      instanceId: instance.instanceId,
+      subnetId: instance.subnetId,
+      routeTableId: effective.table.routeTableId,
+      problem: describeVerdict(verdict, effective.table.routeTableId),
+    });
+  }
+  return stranded.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+}
