@@ -63,7 +63,7 @@ describe('replacements that landed where the path is broken', () => {
     registerNode(snapshot, 'i-0bbbbbbbbbbbbbbb3');
 
     // Act
-    const stranded = replacementsOnBrokenPaths(snapshot, known);
+    const stranded = replacementsOnBrokenPaths(snapshot, (i) => !known.has(i.instanceId));
 
     // Assess: the one in the fixed subnet and the registered one are fine.
     expect(stranded).toEqual([
