@@ -45,7 +45,7 @@ export interface EngineDeps {
 
 /**
  * Leave this much of the Lambda's time for reporting after waits give up: one slow AWS call
- * (10 s request timeout, a few adaptive retries) must still fit in it.
+ * (10 s request timeout, a few retries) must still fit in it.
  */
 const REPORT_MARGIN_MS = 60_000;
 

@@ -34,7 +34,7 @@ import type {
   VpcEndpointInfo,
 } from '../model';
 import type { Ec2Port } from '../ports';
-import { awsCallError, awsClientConfig, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
 
 export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
 /** DescribeInstances accepts at most 1000 instance ids per call. */
@@ -154,7 +154,7 @@ export class Ec2Adapter implements Ec2Port {
   private readonly client: EC2Client;
 
   constructor(client?: EC2Client, options: AwsClientOptions = {}) {
-    this.client = client ?? new EC2Client(awsClientConfig(options));
+    this.client = client ?? instrumented(new EC2Client(awsClientConfig(options)), options);
   }
 
   async describeInstances(instanceIds: string[]): Promise<InstanceInfo[]> {

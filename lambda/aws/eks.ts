@@ -19,7 +19,7 @@ import {
 import { NotFoundError, ResourceInUseError } from '../errors';
 import type { ClusterInfo, NodegroupInfo, ScalingConfig } from '../model';
 import type { EksPort } from '../ports';
-import { awsCallError, awsClientConfig, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, type AwsClientOptions } from './clients';
 
 // --- Pure mapping from SDK shapes to the model ---------------------------------------------------
 
@@ -65,7 +65,7 @@ export class EksAdapter implements EksPort {
   private readonly client: EKSClient;
 
   constructor(client?: EKSClient, options: AwsClientOptions = {}) {
-    this.client = client ?? new EKSClient(awsClientConfig(options));
+    this.client = client ?? instrumented(new EKSClient(awsClientConfig(options)), options);
   }
 
   async listClusters(): Promise<string[]> {
