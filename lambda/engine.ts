@@ -10,17 +10,16 @@ import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
 import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
-import type { LedgerPort, Ports, RecheckRequest, SchedulerPort } from './ports';
+import type { LedgerPort, Ports, RecheckRequest, RunLogger, SchedulerPort } from './ports';
 import { blankReport, type Action, type Finding, type FindingCode, type Outcome, type Report, type Trigger, type Verification } from './report';
+import { describeAction, describePlan } from './describe';
+/** Kept for callers of the engine's former export; rendering imports lambda/describe.ts. */
+export { describeAction } from './describe';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
 
-/** The logging surface the engine needs (Powertools Logger satisfies it). */
-export interface EngineLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
+/** The logging surface the engine needs: the one of lambda/ports.ts. */
+export type EngineLogger = RunLogger;
 
 export interface EngineDeps {
   ports: Ports;
@@ -489,26 +488,6 @@ function errorText(action: Action): string {
   return [error.code ?? error.name, error.message].filter(Boolean).join(': ');
 }
 
-export function describeAction(action: Action): string {
-  const d = action.detail;
-  switch (action.type) {
-    case 'CREATE_ROUTE':
-      return `add route 0.0.0.0/0 -> ${String(d['natGatewayId'])} to ${action.resourceId}`;
-    case 'REPLACE_ROUTE':
-      return `replace the blackhole route 0.0.0.0/0 in ${action.resourceId} with one to ${String(d['natGatewayId'])}`;
-    case 'REPLACE_INSTANCES': {
-      const spared = (d['registeredSinceSnapshotInstanceIds'] as string[] | undefined) ?? [];
-      const ids = ((d['instanceIds'] as string[] | undefined) ?? []).filter((id) => !spared.includes(id));
-      const kept = spared.length > 0 ? ` (kept ${spared.join(', ')}: registered as a node meanwhile)` : '';
-      return `replace instance(s) ${ids.length > 0 ? ids.join(', ') : 'none'}${kept}`;
-    }
-    case 'SCALE_CYCLE':
-      return `scale node group ${action.resourceId} to 0 and back`;
-    case 'CREATE_ACCESS_ENTRY':
-      return `create an access entry for ${String(d['principalArn'])} (type ${String(d['type'])})`;
-  }
-}
-
 /** What a failed action changed before it failed, from the progress execute recorded in its detail. */
 function partialProgress(action: Action): string[] {
   const d = action.detail;
@@ -523,9 +502,6 @@ function partialProgress(action: Action): string[] {
   return [];
 }
 
-function describePlan(actions: Action[]): string {
-  return actions.map(describeAction).join(', then ');
-}
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -37,6 +37,7 @@ import {
 import { blockersOf, describeBlockers } from './diagnosis/blockers';
 import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
 import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
+import { SCALABLE_NODEGROUP_STATUSES } from './model';
 import {
   availabilityZonesOf,
   capitalize,
@@ -60,7 +61,6 @@ import type { Action, Outcome } from './report';
 type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
 
 /** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
-const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
 const DELETING_STATUSES = new Set(['DELETING', 'DELETE_FAILED']);
 
 function toDetail(detail: object): Record<string, unknown> {
@@ -275,7 +275,7 @@ function recycleActions(
 /** Rule 6: why the whole node group must not be scaled to zero, or undefined when it may. */
 export function scaleCycleRefusal(snapshot: Snapshot, fixedInstances: InstanceInfo[]): string | undefined {
   const { nodegroup, registration } = snapshot;
-  if (!SCALABLE_STATUSES.has(nodegroup.status)) {
+  if (!SCALABLE_NODEGROUP_STATUSES.has(nodegroup.status)) {
     return `the node group is ${nodegroup.status}, and only an ACTIVE or DEGRADED node group can be scaled`;
   }
   if (registration.source === 'kubernetes-api' && registration.nodes.length > 0) {

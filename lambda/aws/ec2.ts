@@ -33,10 +33,11 @@ import type {
   SubnetInfo,
   VpcEndpointInfo,
 } from '../model';
+import { DEFAULT_ROUTE_CIDR } from '../model';
 import type { Ec2Port } from '../ports';
 import { awsCallError, awsClientConfig, instrumented, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
 
-export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
+export { DEFAULT_ROUTE_CIDR };
 /** DescribeInstances accepts at most 1000 instance ids per call. */
 export const MAX_INSTANCE_IDS_PER_CALL = 1000;
 /** EC2 accepts at most 200 values in one filter. */

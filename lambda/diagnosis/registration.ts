@@ -17,7 +17,7 @@
  * "Older than the grace period" means age >= graceSeconds, so a grace of 0 judges at once.
  */
 import type { Config } from '../config';
-import type { InstanceInfo, NodeInfo, NodegroupInfo, Snapshot } from '../model';
+import { isLeavingItsGroup, type InstanceInfo, type NodeInfo, type NodegroupInfo, type Snapshot } from '../model';
 import type { Finding, InstanceReport } from '../report';
 
 export const NODE_CREATION_FAILURE = 'NodeCreationFailure';
@@ -32,15 +32,13 @@ export const NODE_CREATION_FAILURE = 'NodeCreationFailure';
  */
 export const NODE_CREATION_FAILURE_WINDOW_SECONDS = 1800;
 
-/** Auto Scaling lifecycle states of an instance on its way out (not judged). */
-const LEAVING_LIFECYCLE = /^(Terminating|Detaching|Detached|EnteringStandby|Standby|Warmed)/;
 
 /** Instances their Auto Scaling group is terminating, detaching or keeping in standby / a warm pool. */
 export function instancesLeavingTheirGroup(snapshot: Snapshot): Set<string> {
   return new Set(
     snapshot.autoScalingGroups
       .flatMap((group) => group.instances)
-      .filter((i) => LEAVING_LIFECYCLE.test(i.lifecycleState))
+      .filter((i) => isLeavingItsGroup(i.lifecycleState))
       .map((i) => i.instanceId),
   );
 }
