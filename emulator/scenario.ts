@@ -5,6 +5,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cidrContainsCidr, parseCidr } from './cidr';
+import {
+  checkIdentityReferences,
+  readAccessEntry,
+  readClusterIdentity,
+  readIam,
+  readNodegroupIdentity,
+  type ScenarioClusterIdentity,
+  type ScenarioIam,
+  type ScenarioNodegroupIdentity,
+} from './scenario-identity';
 
 export interface ScenarioPrincipal {
   name: string;
@@ -98,6 +108,8 @@ export interface ScenarioAccessEntry {
   principalArn: string;
   kubernetesGroups: string[];
   accessPolicies: string[];
+  /** STANDARD (default) | EC2_LINUX | EC2_WINDOWS */
+  type?: 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS';
 }
 
 export interface ScenarioScalingConfig {
@@ -115,7 +127,7 @@ export interface ScenarioNodegroupInstance {
   joins?: boolean;
 }
 
-export interface ScenarioNodegroup {
+export interface ScenarioNodegroup extends ScenarioNodegroupIdentity {
   nodegroupName: string;
   subnetIds: string[];
   scalingConfig: ScenarioScalingConfig;
@@ -129,7 +141,7 @@ export interface ScenarioNodegroup {
   instances?: ScenarioNodegroupInstance[];
 }
 
-export interface ScenarioCluster {
+export interface ScenarioCluster extends ScenarioClusterIdentity {
   name: string;
   version: string;
   vpcId: string;
@@ -181,6 +193,8 @@ export interface Scenario {
   clusters: ScenarioCluster[];
   instances?: ScenarioInstance[];
   faults?: ScenarioFault[];
+  /** IAM roles and instance profiles (section 7.1); node roles not listed exist with EKS's defaults */
+  iam?: ScenarioIam;
   /** seed of the id generator (default 1): same scenario, same ids */
   randomSeed?: number;
   /** check SigV4 signatures with the principals' secrets (default true) */
@@ -206,7 +220,7 @@ const FAULT_ERRORS: FaultError[] = ['throttle', '5xx', 'access-denied'];
 type Json = Record<string, unknown>;
 
 /** Reads typed values at a path, failing with the path when a value is missing or ill-typed. */
-class FieldReader {
+export class FieldReader {
   constructor(
     private readonly value: Json,
     readonly at: string,
@@ -323,6 +337,11 @@ class FieldReader {
     return this.has(key) ? this.stringMap(key) : undefined;
   }
 
+  /** The raw value at `key` (documents kept as JSON, e.g. IAM policies). */
+  raw(key: string): unknown {
+    return this.value[key];
+  }
+
   error(key: string, expected: string): ScenarioError {
     const v = this.value[key];
     return new ScenarioError(this.path(key), v === undefined ? `is required (${expected})` : `expected ${expected}, got ${describe(v)}`);
@@ -429,6 +448,7 @@ function readNodegroup(r: FieldReader): ScenarioNodegroup {
     capacityType: r.optionalString('capacityType'),
     releaseVersion: r.optionalString('releaseVersion'),
     nodeRole: r.optionalString('nodeRole'),
+    ...readNodegroupIdentity(r),
     instances: r.optionalObjects('instances', (i) =>
       withoutUndefined({
         instanceId: i.optionalString('instanceId'),
@@ -452,11 +472,8 @@ function readCluster(r: FieldReader): ScenarioCluster {
     vpcId: r.string('vpcId'),
     endpointPublicAccess: r.boolean('endpointPublicAccess'),
     endpointPrivateAccess: r.boolean('endpointPrivateAccess'),
-    accessEntries: r.objects('accessEntries', (e) => ({
-      principalArn: e.string('principalArn'),
-      kubernetesGroups: e.strings('kubernetesGroups'),
-      accessPolicies: e.strings('accessPolicies'),
-    })),
+    accessEntries: r.objects('accessEntries', readAccessEntry),
+    ...readClusterIdentity(r),
     nodegroups: r.objects('nodegroups', readNodegroup),
     subnetIds: r.optionalStrings('subnetIds'),
     tags: r.optionalStringMap('tags'),
@@ -466,7 +483,7 @@ function readCluster(r: FieldReader): ScenarioCluster {
 function readFault(r: FieldReader): ScenarioFault {
   const fault: ScenarioFault = withoutUndefined({
     operation: r.string('operation'),
-    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts'] as const),
+    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts', 'iam'] as const),
     error: r.optionalOneOf('error', FAULT_ERRORS),
     count: r.optionalNumber('count', { integer: true, min: 1 }),
     latencyMs: r.optionalNumber('latencyMs'),
@@ -552,6 +569,7 @@ export function parseScenario(document: unknown): Scenario {
       }),
     ),
     faults: r.optionalObjects('faults', readFault),
+    iam: r.has('iam') ? readIam(r.object('iam')) : undefined,
     randomSeed: r.optionalNumber('randomSeed', { integer: true }),
     verifySignatures: r.optionalBoolean('verifySignatures'),
     description: r.optionalString('description'),
@@ -561,6 +579,7 @@ export function parseScenario(document: unknown): Scenario {
   }
   if (scenario.principals.length === 0) throw new ScenarioError('principals', 'needs at least one principal');
   checkReferences(scenario);
+  checkIdentityReferences(scenario);
   return scenario;
 }
 

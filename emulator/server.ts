@@ -14,6 +14,7 @@ import { parseFault, type ScenarioPrincipal, ScenarioError } from './scenario';
 import { autoscaling } from './services/autoscaling';
 import { ec2 } from './services/ec2';
 import { eks } from './services/eks';
+import { iam } from './services/iam';
 import { sts } from './services/sts';
 import type { HttpReply, ParsedCall, ServiceProtocol, ServiceRequest } from './services/types';
 import { MalformedAuthorizationError, readSigV4, signatureMatches } from './sigv4';
@@ -44,7 +45,7 @@ export interface AwsServerOptions {
   log?: (line: string) => void;
 }
 
-const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts };
+const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts, iam };
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Which service an unauthenticated request meant, so its error comes back in that protocol. */
@@ -53,6 +54,7 @@ function guessService(request: ServiceRequest): ServiceProtocol {
   const version = new URLSearchParams(request.body).get('Version') ?? request.query.get('Version');
   if (version === '2011-01-01') return autoscaling;
   if (version === '2011-06-15') return sts;
+  if (version === '2010-05-08') return iam;
   return ec2;
 }
 
@@ -245,7 +247,7 @@ export class AwsEndpoint {
       return fail(error, decision.faultIds);
     }
     try {
-      const result = parsed.execute({ world: this.options.world, principal, identity, requestId });
+      const result = await parsed.execute({ world: this.options.world, principal, identity, requestId });
       emit({ responseElements: result.responseElements });
       return record(result.reply, undefined, decision.faultIds);
     } catch (error) {

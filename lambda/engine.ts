@@ -5,6 +5,7 @@
 import type { Config } from './config';
 import { describeError, NotFoundError } from './errors';
 import { diagnose, nodesByInstanceId } from './diagnosis';
+import { joinAfterAccessEntry } from './access-entry-join';
 import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
 import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
@@ -128,7 +129,13 @@ export async function remediateNodegroup(
 
   const snap = async (): Promise<Snapshot | Report> => {
     try {
-      return await takeSnapshot(deps.ports, { clusterName, nodegroupName, region: deps.region, now: now() });
+      return await takeSnapshot(deps.ports, {
+        clusterName,
+        nodegroupName,
+        region: deps.region,
+        now: now(),
+        ...(config.readConsoleOutput ? { consoleOutput: { graceSeconds: config.graceSeconds } } : {}),
+      });
     } catch (error) {
       if (error instanceof NotFoundError) {
         return { ...base, outcome: 'SKIPPED', reason: `${error.message}; nothing to examine.` };
@@ -208,6 +215,34 @@ export async function remediateNodegroup(
   const recycled = execution.actions.some(
     (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE'),
   );
+  if (!recycled && execution.actions.some((a) => a.status === 'done' && a.type === 'CREATE_ACCESS_ENTRY')) {
+    const after = await joinAfterAccessEntry(
+      deps.ports,
+      snapshot,
+      diagnosis,
+      config,
+      { expected: expectedNodes(snapshot), logger: deps.logger, deadline: deadline(deps, now), pollSeconds: config.pollSeconds, sleep: deps.sleep ?? defaultSleep, now },
+      { logger: deps.logger, now, sleep: deps.sleep ?? defaultSleep, deadline: executionDeadline(deps, now), pollSeconds: config.pollSeconds, ...registrationReader(snapshot, deps) },
+    );
+    const actions = [...execution.actions, ...after.actions];
+    const failedLater = after.actions.find((a) => a.status === 'failed');
+    const joinedText =
+      after.verification.status === 'joined'
+        ? ` ${after.verification.registered}/${after.verification.expected} node(s) joined and are Ready.`
+        : ` Nodes have not joined yet (${after.verification.registered}/${after.verification.expected}); check again later.`;
+    const unresolved = [thePlan.unresolvedReason, after.unresolvedReason].filter((r): r is string => !!r);
+    const tail = unresolved.length > 0 ? `; still unresolved: ${uncapitalize(unresolved.join('; ').replace(/\.$/, ''))}` : '';
+    if (failedLater) {
+      return failed({ ...executed, actions, verification: after.verification }, `${failedLater.type} on ${failedLater.resourceId} failed: ${errorText(failedLater)}. Already done: ${describePlan(execution.actions)}.`);
+    }
+    return {
+      ...executed,
+      actions,
+      outcome: unresolved.length > 0 ? 'UNRESOLVED' : 'REMEDIATED',
+      verification: after.verification,
+      reason: `${capitalize(describePlan(actions))} done.${joinedText}${tail}`,
+    };
+  }
   const verification = recycled
     ? await verifyJoin(deps.ports, snapshot, {
         expected: expectedNodes(snapshot),

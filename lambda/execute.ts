@@ -211,6 +211,33 @@ async function runAction(action: Action, context: Context, progress: Progress): 
       return replaceInstances(stringList(action, 'instanceIds'), context, progress);
     case 'SCALE_CYCLE':
       return scaleCycle(scaleCycleDetail(action), context, progress);
+    case 'CREATE_ACCESS_ENTRY':
+      return createAccessEntry(accessEntryDetail(action), context, progress);
+  }
+}
+
+// --- Access entry (opt-in) -------------------------------------------------------------------------
+
+function accessEntryDetail(action: Action): { clusterName: string; principalArn: string; type: string } {
+  const { clusterName, principalArn, type } = action.detail as Record<string, unknown>;
+  if (typeof clusterName !== 'string' || typeof principalArn !== 'string' || (type !== 'EC2_LINUX' && type !== 'EC2_WINDOWS')) {
+    throw new ValidationError(`CREATE_ACCESS_ENTRY on ${action.resourceId} needs detail.clusterName, principalArn and type EC2_LINUX|EC2_WINDOWS`, 'detail');
+  }
+  return { clusterName, principalArn, type };
+}
+
+/** eks:CreateAccessEntry; an entry that appeared meanwhile (ResourceInUse) is left as it is and counts as done. */
+async function createAccessEntry(
+  { clusterName, principalArn, type }: { clusterName: string; principalArn: string; type: string },
+  { ports }: Context,
+  progress: Progress,
+): Promise<void> {
+  try {
+    await ports.eks.createAccessEntry(clusterName, principalArn, type);
+    progress['alreadyPresent'] = false;
+  } catch (error) {
+    if (!(error instanceof ResourceInUseError)) throw error;
+    progress['alreadyPresent'] = true;
   }
 }
 

@@ -3,6 +3,7 @@
  * then diagnosed and planned by pure functions. Field names follow the AWS APIs
  * (camelCased) so that adapters stay thin.
  */
+import type { IdentitySnapshot } from './identity-model';
 import type { Action, Finding, InstanceReport, RegistrationSource, Trigger } from './report';
 
 /** Which input kind asked for the run (contract section 6). */
@@ -51,6 +52,10 @@ export interface NodegroupInfo {
   tags: Record<string, string>;
   autoScalingGroupNames: string[];
   healthIssues: HealthIssue[];
+  /** IAM role ARN the node group's instances use (DescribeNodegroup nodeRole) */
+  nodeRole?: string;
+  /** AL2_x86_64 | AL2023_x86_64_STANDARD | BOTTLEROCKET_... | WINDOWS_... | CUSTOM */
+  amiType?: string;
 }
 
 export interface ClusterInfo {
@@ -63,6 +68,10 @@ export interface ClusterInfo {
   vpcId: string;
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
+  /** accessConfig.authenticationMode: API | API_AND_CONFIG_MAP | CONFIG_MAP */
+  authenticationMode?: string;
+  /** health.issues of the cluster (DescribeCluster) */
+  healthIssues?: HealthIssue[];
 }
 
 export interface AutoScalingGroupInfo {
@@ -86,6 +95,10 @@ export interface InstanceInfo {
   publicIpAddress?: string;
   privateDnsName?: string;
   autoScalingGroupName?: string;
+  /** IamInstanceProfile.Arn */
+  iamInstanceProfileArn?: string;
+  /** MetadataOptions.HttpEndpoint: enabled | disabled */
+  metadataHttpEndpoint?: string;
 }
 
 export interface SubnetInfo {
@@ -192,6 +205,8 @@ export interface Snapshot {
   instances: InstanceInfo[];
   registration: RegistrationSnapshot;
   network: NetworkSnapshot;
+  /** the identity and bootstrap side (lambda/identity-snapshot.ts); absent when not gathered */
+  identity?: IdentitySnapshot;
 }
 
 /** The effective egress path of one subnet, as diagnosed. */

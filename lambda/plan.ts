@@ -26,6 +26,12 @@
  * 7. Instances are only recycled when this plan (or, via `routeTablesFixedThisRun`, this run)
  *    fixed their subnet's route: when the path already worked, or cannot be fixed, recycling
  *    would not help (UNRESOLVED instead, saying the cause lies elsewhere).
+ * 8. Identities: the only one ever created is CREATE_ACCESS_ENTRY (opt-in createNodeAccessEntry),
+ *    re-judged from the snapshot (diagnosis/node-role-access.ts): exactly the node group's own
+ *    nodeRole, type EC2_LINUX / EC2_WINDOWS by its amiType, only in authentication modes API or
+ *    API_AND_CONFIG_MAP, only when the role has neither an access entry nor an aws-auth mapping.
+ *    Refused nodes keep retrying, so nothing is recycled with it: only instances still
+ *    unregistered after the wait are (planAfterAccessEntry, rule 5 applies).
  */
 import type { Config } from './config';
 import {
@@ -35,6 +41,7 @@ import {
   nodesByInstanceId,
 } from './diagnosis/registration';
 import { blockersOf, describeBlockers } from './diagnosis/blockers';
+import { accessEntryRefusal, nodeRoleAccess } from './diagnosis/node-role-access';
 import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
 import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
 import {
@@ -57,7 +64,8 @@ import type {
 } from './model';
 import type { Action, Outcome } from './report';
 
-type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
+type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
+  Partial<Pick<Config, 'createNodeAccessEntry'>>;
 
 /** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
 const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
@@ -90,6 +98,9 @@ export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfi
     return { actions: [], unresolvedReason: `The node group is ${snapshot.nodegroup.status}, so nothing is changed.` };
   }
 
+  // Rule 8: the node role's missing access entry; its refused nodes are not a routing matter.
+  const accessEntry = accessEntryAction(snapshot, diagnosis, config);
+
   const { groups, subnetsWithoutTable } = groupByRouteTable(candidates, snapshot);
   if (subnetsWithoutTable.length > 0) {
     unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
@@ -111,16 +122,59 @@ export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfi
       unresolved.push(decision.reason);
     }
   }
-  if (workingGroups.length > 0) unresolved.push(workingPathReason(workingGroups, snapshot));
+  if (workingGroups.length > 0 && !accessEntry) unresolved.push(workingPathReason(workingGroups, snapshot));
 
   const recycle = recycleActions(snapshot, fixedInstances, config);
   unresolved.push(...recycle.unresolved);
-  const actions = [...routeActions, ...recycle.actions];
+  const actions = [...(accessEntry ? [accessEntry] : []), ...routeActions, ...recycle.actions];
 
   if (actions.length === 0) {
     const unverified = unverifiedReason(snapshot, config);
     if (unverified) unresolved.push(unverified);
   }
+  return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
+}
+
+// --- Rule 8: the one identity ever created -------------------------------------------------------
+
+/** CREATE_ACCESS_ENTRY when (and only when) every condition of contract section 3 holds. */
+export function accessEntryAction(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: Pick<PlanConfig, 'createNodeAccessEntry'>,
+): Action | undefined {
+  if (config.createNodeAccessEntry !== true) return undefined;
+  if (!diagnosis.findings.some((f) => f.code === 'NODE_ROLE_NOT_AUTHORIZED' && f.remediable)) return undefined;
+  const access = nodeRoleAccess(snapshot);
+  if (!access || access.authorized || access.inconclusive || accessEntryRefusal(access) !== undefined) return undefined;
+  if (access.roleArn !== snapshot.nodegroup.nodeRole) return undefined;
+  return {
+    type: 'CREATE_ACCESS_ENTRY',
+    resourceId: access.roleArn,
+    status: 'planned',
+    detail: {
+      clusterName: snapshot.cluster.name,
+      principalArn: access.roleArn,
+      type: access.wantedType,
+      authenticationMode: access.authenticationMode,
+    },
+  };
+}
+
+/**
+ * After CREATE_ACCESS_ENTRY and the wait: replace only the instances that are still unregistered
+ * (rule 5 re-applied to the snapshot; `stillUnregistered` comes from a fresh registration read).
+ */
+export function planAfterAccessEntry(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: PlanConfig,
+  stillUnregistered: ReadonlySet<string>,
+): Plan {
+  if (config.recycle === 'none') return { actions: [] };
+  const candidates = recyclableCandidates(snapshot, diagnosis, config).filter((i) => stillUnregistered.has(i.instanceId));
+  if (candidates.length === 0) return { actions: [] };
+  const { actions, unresolved } = replaceInstances(snapshot, candidates, {});
   return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
 }
 

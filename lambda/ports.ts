@@ -18,6 +18,7 @@ import type {
   VpcEndpointInfo,
 } from './model';
 import type { Action, Outcome } from './report';
+import type { AccessEntryInfo, AwsAuthRoleMapping, IamRoleInfo, InstanceProfileInfo, PermissionDecision, ServiceEndpoints, WebhookInfo } from './identity-model';
 
 export interface EksPort {
   listClusters(): Promise<string[]>;
@@ -27,6 +28,12 @@ export interface EksPort {
   describeNodegroup(clusterName: string, nodegroupName: string): Promise<NodegroupInfo>;
   /** UpdateNodegroupConfig with a new scaling config; returns the update id */
   updateNodegroupScaling(clusterName: string, nodegroupName: string, scaling: ScalingConfig): Promise<string>;
+  /** ListAccessEntries: principal ARNs, all pages */
+  listAccessEntries(clusterName: string): Promise<string[]>;
+  /** DescribeAccessEntry; undefined when there is none for that principal */
+  describeAccessEntry(clusterName: string, principalArn: string): Promise<AccessEntryInfo | undefined>;
+  /** CreateAccessEntry (the opt-in CREATE_ACCESS_ENTRY); throws ResourceInUseError when it exists */
+  createAccessEntry(clusterName: string, principalArn: string, type: string, clientRequestToken?: string): Promise<void>;
 }
 
 export interface Ec2Port {
@@ -42,6 +49,8 @@ export interface Ec2Port {
   /** throws RouteAlreadyExistsError when a 0.0.0.0/0 route is already there */
   createDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;
   replaceDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;
+  /** GetConsoleOutput (latest), decoded from base64; '' when the console is empty */
+  getConsoleOutput(instanceId: string): Promise<string>;
 }
 
 export interface AutoScalingPort {
@@ -62,6 +71,21 @@ export interface KubernetesTarget {
 export interface KubernetesPort {
   /** GET /api/v1/nodes?labelSelector=eks.amazonaws.com/nodegroup=<name>, all pages */
   listNodegroupNodes(target: KubernetesTarget, nodegroupName: string): Promise<NodeInfo[]>;
+  /** kube-system/aws-auth mapRoles; null when the ConfigMap does not exist */
+  readAwsAuthRoleMappings?(target: KubernetesTarget): Promise<AwsAuthRoleMapping[] | null>;
+  /** Validating and Mutating webhook configurations, every webhook */
+  listAdmissionWebhooks?(target: KubernetesTarget): Promise<WebhookInfo[]>;
+  /** ready endpoints of a Service, from its EndpointSlices */
+  serviceEndpoints?(target: KubernetesTarget, namespace: string, serviceName: string): Promise<ServiceEndpoints>;
+}
+
+/** IAM reads about the node role (lambda/aws/iam.ts). */
+export interface IamPort {
+  /** GetRole by name; the trust policy decoded */
+  getRole(roleName: string): Promise<IamRoleInfo>;
+  getInstanceProfile(instanceProfileName: string): Promise<InstanceProfileInfo>;
+  /** SimulatePrincipalPolicy of `policySourceArn` for `actions` (resource *) */
+  simulatePrincipalPolicy(policySourceArn: string, actions: readonly string[]): Promise<PermissionDecision[]>;
 }
 
 export interface Ports {
@@ -69,6 +93,8 @@ export interface Ports {
   ec2: Ec2Port;
   autoscaling: AutoScalingPort;
   kubernetes: KubernetesPort;
+  /** absent: the IAM checks are not made */
+  iam?: IamPort;
 }
 
 /** Where finished reports go besides the log (SNS in Lambda; nothing in the CLI). */

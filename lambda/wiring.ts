@@ -2,6 +2,7 @@
 import { createAutoScalingAdapter } from './aws/autoscaling';
 import { createEc2Adapter } from './aws/ec2';
 import { createEksAdapter } from './aws/eks';
+import { createIamAdapter } from './aws/iam';
 import { createKubernetesClient } from './kubernetes/client';
 import type { AwsClientOptions } from './aws/clients';
 import type { Ports } from './ports';
@@ -13,6 +14,7 @@ export function createPorts(region: string, options: Omit<AwsClientOptions, 'reg
     eks: createEksAdapter(clientOptions),
     ec2: createEc2Adapter(clientOptions),
     autoscaling: createAutoScalingAdapter(clientOptions),
+    iam: createIamAdapter(clientOptions),
     kubernetes: createKubernetesClient(options.credentials ? { credentials: options.credentials } : {}),
   };
 }

@@ -139,6 +139,8 @@ export class NodeJoinRemediator extends Construct {
     const policyGroups = remediatorPolicyGroups(Stack.of(this), {
       clusterNames: config.clusterNames,
       routeTableVpcIds: this.settings.routeTableVpcIds,
+      createNodeAccessEntry: config.createNodeAccessEntry,
+      readConsoleOutput: config.readConsoleOutput,
     });
     if (props.vpc) policyGroups.push(vpcNetworkInterfaceGroup());
     const policies = policyGroups.map((group) => this.attachPolicy(group));

@@ -24,6 +24,10 @@ export interface RemediatorKnobs {
   readonly waitSeconds?: number;
   readonly optOutTag?: { readonly key: string; readonly value: string };
   readonly pollSeconds?: number;
+  /** opt-in CREATE_ACCESS_ENTRY for a node role with neither access entry nor aws-auth mapping. @default false */
+  readonly createNodeAccessEntry?: boolean;
+  /** attach matched serial-console lines of unregistered instances (grants ec2:GetConsoleOutput). @default false */
+  readonly readConsoleOutput?: boolean;
 }
 
 /** Knobs, validated and defaulted, with what the construct derives from them. */
@@ -53,6 +57,8 @@ function rawKnobs(knobs: RemediatorKnobs): RawConfig {
     waitSeconds: text(knobs.waitSeconds),
     optOutTag: knobs.optOutTag === undefined ? undefined : `${knobs.optOutTag.key}=${knobs.optOutTag.value}`,
     pollSeconds: text(knobs.pollSeconds),
+    createNodeAccessEntry: text(knobs.createNodeAccessEntry),
+    readConsoleOutput: text(knobs.readConsoleOutput),
   };
 }
 
@@ -110,6 +116,8 @@ function knobEnvironment(config: Config): Record<string, string> {
     [ENV.optOutTag]: `${config.optOutTag.key}=${config.optOutTag.value}`,
     [ENV.pollSeconds]: String(config.pollSeconds),
   };
+  if (config.createNodeAccessEntry) environment[ENV.createNodeAccessEntry] = 'true';
+  if (config.readConsoleOutput) environment[ENV.readConsoleOutput] = 'true';
   if (config.clusterNames.length > 0) environment[ENV.clusterNames] = config.clusterNames.join(',');
   if (config.natGatewayId !== undefined) environment[ENV.natGatewayId] = config.natGatewayId;
   return environment;

@@ -39,7 +39,7 @@ export interface ParsedCall {
   params: Record<string, unknown>;
   /** recorded in CloudTrail and emitted as an EventBridge event */
   emitsCloudTrailEvent: boolean;
-  execute(context: CallContext): OperationResult;
+  execute(context: CallContext): OperationResult | Promise<OperationResult>;
 }
 
 /** The error every service answers with for each cross-cutting failure. */

@@ -18,7 +18,10 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   'client-ec2': 'ec2',
   'client-auto-scaling': 'autoscaling',
   'client-sns': 'sns',
+  'client-iam': 'iam',
 };
+/** Granted without an SDK call of the same name: EKS checks iam:PassRole on an EC2 access entry's role. */
+const GRANTED_FOR_ANOTHER_CALL = ['iam:PassRole'];
 
 /** `eks:DescribeCluster`, ... for every `XxxCommand` / `paginateXxx` in files importing one SDK client. */
 function actionsCalledByAdapters(): string[] {
@@ -36,10 +39,13 @@ function actionsCalledByAdapters(): string[] {
 }
 
 describe('the role and the adapters agree', () => {
-  // Prepare: a report topic, so that sns:Publish is granted too.
+  // Prepare: a report topic, so that sns:Publish is granted too; the opt-in knobs on, so that
+  // eks:CreateAccessEntry and ec2:GetConsoleOutput are granted too.
   const stack = new Stack(new App(), 'PermissionsStack', { env: TEST_ENV });
   new NodeJoinRemediator(stack, 'Remediator', {
     clusterNames: ['eks-workshop'],
+    createNodeAccessEntry: true,
+    readConsoleOutput: true,
     reportTopic: new sns.Topic(stack, 'Reports'),
     code: lambda.Code.fromInline('export const handler = async () => ({});'),
   });
@@ -60,11 +66,47 @@ describe('the role and the adapters agree', () => {
   it('grants no AWS API action of those services that lambda/aws does not send', () => {
     // Prepare: Lambda's own network-interface actions (VPC functions) are not engine calls.
     const called = new Set(actionsCalledByAdapters());
-    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns):/.test(action));
+    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns|iam):/.test(action) && !GRANTED_FOR_ANOTHER_CALL.includes(action));
     // Act
     const unused = serviceActions.filter((action) => !called.has(action) && !(VPC_NETWORK_INTERFACE_ACTIONS as readonly string[]).includes(action));
     // Assess: a grant the engine stopped using must be removed with the call.
     expect(serviceActions.length).toBeGreaterThan(10);
     expect(unused).toEqual([]);
+  });
+});
+
+describe('opt-in grants', () => {
+  function grantsOf(props: { createNodeAccessEntry?: boolean; readConsoleOutput?: boolean }) {
+    const stack = new Stack(new App(), 'OptInStack', { env: TEST_ENV });
+    new NodeJoinRemediator(stack, 'Remediator', {
+      clusterNames: ['eks-workshop'],
+      ...props,
+      code: lambda.Code.fromInline('export const handler = async () => ({});'),
+    });
+    return Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[],
+    );
+  }
+  const actionsOf = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+  it('grants neither eks:CreateAccessEntry, iam:PassRole nor ec2:GetConsoleOutput by default', () => {
+    // Act
+    const actions = actionsOf(grantsOf({}));
+    // Assess
+    expect(actions).toEqual(expect.arrayContaining(['eks:ListAccessEntries', 'iam:SimulatePrincipalPolicy']));
+    expect(actions).not.toEqual(expect.arrayContaining(['eks:CreateAccessEntry']));
+    expect(actions).not.toContain('iam:PassRole');
+    expect(actions).not.toContain('ec2:GetConsoleOutput');
+  });
+
+  it('with createNodeAccessEntry: CreateAccessEntry on the allowed cluster only, for IAM roles of the account; PassRole to EKS only', () => {
+    // Act
+    const statements = grantsOf({ createNodeAccessEntry: true });
+    // Assess
+    const create = statements.find((s) => s.Action === 'eks:CreateAccessEntry')!;
+    expect(JSON.stringify(create.Resource)).toContain(':cluster/eks-workshop');
+    expect(create.Condition).toMatchObject({ ArnLike: { 'eks:principalArn': [expect.anything()] } });
+    const passRole = statements.find((s) => s.Action === 'iam:PassRole')!;
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } });
   });
 });
