@@ -2,6 +2,7 @@
  * Who may read nodes: decided from the cluster's EKS access entries, the way EKS's access
  * policies and Kubernetes groups would (only the read-nodes slice of RBAC is emulated).
  */
+import { roleArnWithoutPath } from '../world/identity';
 import type { KubeAccessEntry } from './types';
 
 const ACCESS_POLICY_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
@@ -37,7 +38,7 @@ export function principalArnForAccessEntries(callerArn: string): string {
 /** aws-auth `mapRoles` as the authenticator reads them: the caller's role, without path, and its groups. */
 export function groupsFromAwsAuth(callerArn: string, mapRoles: readonly { rolearn: string; groups: string[] }[] | null): string[] | undefined {
   const principalArn = principalArnForAccessEntries(callerArn);
-  const mapping = (mapRoles ?? []).find((m) => m.rolearn === principalArn.replace(/^(arn:[^:]+:iam::\d{12}:role\/)(?:.*\/)?([^/]+)$/, '$1$2'));
+  const mapping = (mapRoles ?? []).find((m) => m.rolearn === roleArnWithoutPath(principalArn));
   return mapping?.groups;
 }
 
