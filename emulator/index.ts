@@ -7,6 +7,7 @@
 import { startDeployedShapeServices, type NotificationRecord, type ScheduleView } from './deployed-shape';
 import { EventLog, type EventBridgeEnvelope, type EventListener } from './events';
 import { FaultRegistry, type ActiveFault } from './faults';
+import { prepareKeyPairs } from './pki';
 import { startClusterApi as startRealClusterApi, type KubeClusterView, type RunningClusterApi } from './kubernetes/server';
 import { loadScenarioFile, parseScenario, type Scenario, type ScenarioFault, type ScenarioPrincipal } from './scenario';
 import { AwsEndpoint, type CallRecord } from './server';
@@ -102,6 +103,8 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   try {
     port = await endpoint.listen(options.port ?? 0);
     if (options.kubernetes !== false) {
+      // A CA and a server certificate per cluster: their keys made in parallel first.
+      if (!options.startClusterApi) await prepareKeyPairs(2 * world.clusters.size);
       const start = options.startClusterApi ?? ((view: KubeClusterView) =>
         startRealClusterApi(view, log ? { onTokenRejected: (reason) => log(`kubernetes token refused: ${reason}`) } : {}));
       // One Kubernetes API per cluster, each with its own CA.

@@ -68,6 +68,8 @@ export interface FollowOptions {
   maxDurationMs?: number;
   /** how long to sleep at most between two looks at the schedules (ms, default 1000) */
   pollMs?: number;
+  /** only these schedules are followed (default: every one of this function's) */
+  filter?: (schedule: ScheduleView) => boolean;
 }
 
 /** Reports of a handler result, in order. */
@@ -282,7 +284,7 @@ export class LocalFunction {
         this.progress(`stopped following after ${Math.round((Date.now() - started) / 1000)} s with re-checks still pending`);
         break;
       }
-      const [next] = await this.pendingSchedules();
+      const [next] = (await this.pendingSchedules()).filter(options.filter ?? (() => true));
       if (!next) break;
       const waitMs = Date.parse(next.dueAt!) - (await this.emulatorNow());
       if (waitMs > 0) {
@@ -305,7 +307,12 @@ export class LocalFunction {
   }
 }
 
+/** The `recheck` payload a schedule carries, if it is one of the function's re-checks. */
+export function recheckOf(schedule: ScheduleView): { clusterName?: string; nodegroupName?: string; reason?: string } | undefined {
+  return (schedule.input as { recheck?: { clusterName?: string; nodegroupName?: string; reason?: string } } | null)?.recheck;
+}
+
 function describeSchedule(schedule: ScheduleView): string {
-  const recheck = (schedule.input as { recheck?: { clusterName?: string; nodegroupName?: string; reason?: string } } | null)?.recheck;
+  const recheck = recheckOf(schedule);
   return recheck ? `${schedule.name} (${recheck.reason ?? '?'}, ${recheck.clusterName ?? '?'}/${recheck.nodegroupName ?? '?'})` : schedule.name;
 }

@@ -156,7 +156,7 @@ export type FaultError = 'throttle' | '5xx' | 'access-denied';
 export interface ScenarioFault {
   /** "DescribeRouteTables", or "*" for every operation */
   operation: string;
-  /** ec2 | autoscaling | eks | sts; absent = any */
+  /** ec2 | autoscaling | eks | sts | dynamodb | scheduler | sns; absent = any */
   service?: string;
   /** absent = latency only */
   error?: FaultError;
@@ -466,7 +466,7 @@ function readCluster(r: FieldReader): ScenarioCluster {
 function readFault(r: FieldReader): ScenarioFault {
   const fault: ScenarioFault = withoutUndefined({
     operation: r.string('operation'),
-    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts'] as const),
+    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts', 'dynamodb', 'scheduler', 'sns'] as const),
     error: r.optionalOneOf('error', FAULT_ERRORS),
     count: r.optionalNumber('count', { integer: true, min: 1 }),
     latencyMs: r.optionalNumber('latencyMs'),
