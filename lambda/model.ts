@@ -17,6 +17,10 @@ export interface Target {
   dryRun?: boolean;
   /** Free-form description of the triggering event, for logs. */
   triggerDetail?: string;
+  /** The report's `trigger` (event id / caller / instance id); default: built from `trigger` and `triggerDetail`. */
+  triggeredBy?: Trigger;
+  /** A re-check continues this remediation (contract section 8): its reports carry the same id. */
+  remediationId?: string;
 }
 
 /** An input the handler must not act on, with the reason (outcome SKIPPED). */

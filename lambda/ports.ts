@@ -71,9 +71,18 @@ export interface Ports {
   kubernetes: KubernetesPort;
 }
 
+/** One finished report as a notification: a subject, the JSON report for machines, a text for people. */
+export interface ReportNotification {
+  subject: string;
+  /** the report of contract section 2, serialized */
+  json: string;
+  /** a readable rendering (lambda/render.ts), for e-mail */
+  text: string;
+}
+
 /** Where finished reports go besides the log (SNS in Lambda; nothing in the CLI). */
 export interface ReportPublisher {
-  publish(subject: string, message: string): Promise<void>;
+  publish(notification: ReportNotification): Promise<void>;
 }
 
 // --- Deployed shape (contract section 8): leases, the remediation ledger, re-checks --------------

@@ -107,7 +107,7 @@ export interface Report {
   actions: Action[];
   verification: Verification;
   /** what caused the run; every report carries one (contract section 2) */
-  trigger?: Trigger;
+  trigger: Trigger;
   /** the AWS account the run examined (organisation shape: central consumers tell members apart) */
   accountId?: string;
   /** one id per remediation, carried by the re-checks that continue it (contract section 8) */
@@ -116,7 +116,7 @@ export interface Report {
 
 /** A report with nothing examined yet: engine and handler fill in what they learn. */
 export function blankReport(
-  target: { clusterName: string; nodegroupName: string; region: string; dryRun: boolean },
+  target: { clusterName: string; nodegroupName: string; region: string; dryRun: boolean; trigger: Trigger },
   outcome: Outcome = 'HEALTHY',
   reason = '',
 ): Report {
