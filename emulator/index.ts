@@ -11,6 +11,7 @@ import { prepareKeyPairs } from './pki';
 import { startClusterApi as startRealClusterApi, type KubeClusterView, type RunningClusterApi } from './kubernetes/server';
 import { loadScenarioFile, parseScenario, type Scenario, type ScenarioFault, type ScenarioPrincipal } from './scenario';
 import { AwsEndpoint, type CallRecord } from './server';
+import { trailOf } from './services/cloudtrail';
 import { SimulationClock } from './world/clock';
 import { World } from './world/world';
 
@@ -80,6 +81,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const events = new EventLog((error) => log?.(`event listener failed: ${(error as Error).message}`));
   if (options.onEvent) events.subscribe(options.onEvent);
   const world = new World(scenario, { clock, events });
+  trailOf(world).loadHistory(scenario.cloudTrail ?? [], world);
   const faults = new FaultRegistry();
   for (const fault of scenario.faults ?? []) faults.add(fault);
 

@@ -12,6 +12,8 @@ import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
 import type { LedgerPort, Ports, RecheckRequest, SchedulerPort } from './ports';
 import { blankReport, type Action, type Finding, type FindingCode, type Outcome, type Report, type Trigger, type Verification } from './report';
+import { gatherHistory } from './history';
+import { InMemoryLedger } from './ledger/memory';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
 
@@ -66,7 +68,10 @@ export function triggerOf(target: Pick<Target, 'trigger' | 'triggerDetail' | 'tr
 }
 
 /** Expands a target into (cluster, node group) pairs and runs each; one report per node group. */
-export async function runTarget(target: Target, deps: EngineDeps): Promise<Report[]> {
+export async function runTarget(target: Target, given: EngineDeps): Promise<Report[]> {
+  // Without a ledger table, the ledger lives for this run: a cool-down or a half-done step is
+  // remembered across the node groups of the run only (reports say so).
+  const deps: EngineDeps = given.ledger ? given : { ...given, ledger: new InMemoryLedger() };
   // A payload can ask for a dry run, never lift one: a deployment in dry run stays hands-off.
   const dryRun = deps.config.dryRun || target.dryRun === true;
   const runOptions: RunOptions = {
@@ -223,6 +228,7 @@ const ACTION_CAUSES: Record<Action['type'], FindingCode[]> = {
   REPLACE_INSTANCES: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
   SCALE_CYCLE: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
   CREATE_ACCESS_ENTRY: ['NODE_ROLE_NOT_AUTHORIZED'],
+  RESTORE_SCALING: ['NODEGROUP_LEFT_SCALED_DOWN'],
 };
 
 export function causeOf(action: Action, findings: readonly Finding[]): string {
@@ -310,6 +316,15 @@ async function examineNodegroup(
     if (!isSnapshot(snapshot)) return snapshot;
     diagnosis = diagnose(snapshot, config);
   }
+  try {
+    // The ledger (cool-down, a stranded scale cycle, own route writes) and, for instances on a
+    // working path, who fixed that path after they launched (INSTANCES_BOOTED_BEFORE_FIX).
+    snapshot = await gatherHistory(snapshot, diagnosis, { ledger: deps.ledger, cloudtrail: deps.ports.cloudtrail });
+  } catch (error) {
+    deps.logger.error('reading the remediation ledger failed', { ...log, error: describeError(error) });
+    return failed(base, `Reading the remediation ledger of ${clusterName}/${nodegroupName} failed, so nothing was changed: ${describeError(error)}.`);
+  }
+  diagnosis = diagnose(snapshot, config);
   const thePlan = planActions(snapshot, diagnosis, config, { routeTablesFixedThisRun: options.routeTablesFixedThisRun });
   const report: Report = {
     ...base,
@@ -372,14 +387,14 @@ async function examineNodegroup(
   }
 
   const recycled = execution.actions.some(
-    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE'),
+    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE' || a.type === 'RESTORE_SCALING'),
   );
   let verifyRecheck = '';
   let verification: Verification;
   if (recycled && deps.scheduler) {
     // Deployed shape: the join is checked by `verify` re-checks, not by polling here.
     const started = now();
-    verification = { status: 'pending', registered: 0, expected: expectedNodes(snapshot) };
+    verification = { status: 'pending', registered: 0, expected: expectedNodes(snapshot, execution.actions) };
     verifyRecheck = await scheduleRecheck(deps, new Date(started.getTime() + VERIFY_RECHECK_SECONDS * 1000), {
       clusterName,
       nodegroupName,
@@ -391,7 +406,7 @@ async function examineNodegroup(
     });
   } else if (recycled) {
     verification = await verifyJoin(deps.ports, snapshot, {
-      expected: expectedNodes(snapshot),
+      expected: expectedNodes(snapshot, execution.actions),
       replacedInstanceIds: replacedIds(execution.actions, snapshot),
       logger: deps.logger,
       deadline: deadline(deps, now),
@@ -405,7 +420,7 @@ async function examineNodegroup(
         ),
     });
   } else {
-    verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot) };
+    verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot, execution.actions) };
   }
 
   const outcome: Outcome = thePlan.unresolvedReason ? 'UNRESOLVED' : 'REMEDIATED';
@@ -504,6 +519,10 @@ export function describeAction(action: Action): string {
     }
     case 'SCALE_CYCLE':
       return `scale node group ${action.resourceId} to 0 and back`;
+    case 'RESTORE_SCALING': {
+      const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+      return `restore node group ${action.resourceId} to minSize ${o?.minSize}, maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}`;
+    }
     case 'CREATE_ACCESS_ENTRY':
       return `create an access entry for ${String(d['principalArn'])} (type ${String(d['type'])})`;
   }
@@ -518,7 +537,12 @@ function partialProgress(action: Action): string[] {
   }
   if (action.type === 'SCALE_CYCLE' && d['scaledDownTo'] !== undefined) {
     if (d['restoredTo'] !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
-    return [`scaled node group ${action.resourceId} to 0, and it was NOT restored`];
+    const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+    const command = typeof d['restoreCommand'] === 'string' ? `; restore it with: ${d['restoreCommand']}` : '';
+    return [
+      `scaled node group ${action.resourceId} to 0, and it was NOT restored (its original scaling: minSize ${o?.minSize}, ` +
+        `maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}${command})`,
+    ];
   }
   return [];
 }
@@ -535,7 +559,12 @@ function uncapitalize(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function expectedNodes(snapshot: Snapshot): number {
+function expectedNodes(snapshot: Snapshot, actions: Action[] = []): number {
+  // A restore changes the node group's size: the restored desiredSize is what must join.
+  const restored = actions.find((a) => a.type === 'RESTORE_SCALING' && a.status === 'done')?.detail['original'] as
+    | { desiredSize?: number }
+    | undefined;
+  if (typeof restored?.desiredSize === 'number') return restored.desiredSize;
   const asgDesired = snapshot.autoScalingGroups.reduce((sum, g) => sum + g.desiredCapacity, 0);
   return snapshot.autoScalingGroups.length > 0 ? asgDesired : snapshot.nodegroup.scalingConfig.desiredSize;
 }

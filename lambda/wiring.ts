@@ -1,5 +1,6 @@
 /** The composition root: the real adapters, built once per process. */
 import { createAutoScalingAdapter } from './aws/autoscaling';
+import { createCloudTrailAdapter } from './aws/cloudtrail';
 import { createDynamoDbLedger } from './aws/dynamodb';
 import { createEc2Adapter } from './aws/ec2';
 import { createEksAdapter } from './aws/eks';
@@ -17,6 +18,7 @@ export function createPorts(region: string, options: Omit<AwsClientOptions, 'reg
     eks: createEksAdapter(clientOptions),
     ec2: createEc2Adapter(clientOptions),
     autoscaling: createAutoScalingAdapter(clientOptions),
+    cloudtrail: createCloudTrailAdapter(clientOptions),
     kubernetes: createKubernetesClient(options.credentials ? { credentials: options.credentials } : {}),
   };
 }

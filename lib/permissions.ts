@@ -35,6 +35,8 @@ export const UNSCOPED_READ_ACTIONS = [
   'ec2:DescribeNatGateways',
   'ec2:DescribeInternetGateways',
   'ec2:DescribeVpcEndpoints',
+  // read-only: who changed a node's path and when (INSTANCES_BOOTED_BEFORE_FIX); no resource-level permissions
+  'cloudtrail:LookupEvents',
 ] as const;
 
 /** Lambda creates the function's network interfaces with the execution role (VPC functions only). */

@@ -6,7 +6,10 @@
 import type { Config } from '../config';
 import type { Diagnosis, Snapshot, SubnetPath } from '../model';
 import type { Finding } from '../report';
+import { bootedBeforeFix } from './booted-before-fix';
+import { launchSubnetPaths } from './launch-subnets';
 import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
+import { strandedScalingCheck } from './stranded-scaling';
 import { diagnoseRoutes } from './routes';
 
 export { chooseNatGateway, natGatewayRejection, describeCandidates } from './nat';
@@ -32,7 +35,7 @@ export interface CheckContext {
 export type CauseCheck = (snapshot: Snapshot, context: CheckContext) => Finding[];
 
 /** Every cause check, in report order. A new cause is one file and one line here. */
-const CAUSE_CHECKS: readonly CauseCheck[] = [];
+const CAUSE_CHECKS: readonly CauseCheck[] = [strandedScalingCheck, bootedBeforeFix, launchSubnetPaths];
 
 export function diagnose(snapshot: Snapshot, config: DiagnosisConfig): Diagnosis {
   const registration = assessRegistration(snapshot, config);

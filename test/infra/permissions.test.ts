@@ -18,6 +18,7 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   'client-ec2': 'ec2',
   'client-auto-scaling': 'autoscaling',
   'client-sns': 'sns',
+  'client-cloudtrail': 'cloudtrail',
   'client-dynamodb': 'dynamodb',
   'client-scheduler': 'scheduler',
 };
@@ -78,7 +79,7 @@ describe('the role and the adapters agree', () => {
   it('grants no AWS API action of those services that lambda/aws does not send', () => {
     // Prepare: Lambda's own network-interface actions (VPC functions) are not engine calls.
     const called = new Set(actionsCalledByAdapters());
-    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns|dynamodb|scheduler):/.test(action));
+    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns|cloudtrail|dynamodb|scheduler):/.test(action));
     // Act
     const unused = serviceActions.filter((action) => !called.has(action) && !(VPC_NETWORK_INTERFACE_ACTIONS as readonly string[]).includes(action));
     // Assess: a grant the engine stopped using must be removed with the call.
