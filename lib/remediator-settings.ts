@@ -24,10 +24,11 @@ export interface RemediatorKnobs {
   readonly waitSeconds?: number;
   readonly optOutTag?: { readonly key: string; readonly value: string };
   readonly pollSeconds?: number;
-  /** opt-in CREATE_ACCESS_ENTRY for a node role with neither access entry nor aws-auth mapping. @default false */
+  readonly allowInternetEgress?: boolean;
   readonly createNodeAccessEntry?: boolean;
-  /** attach matched serial-console lines of unregistered instances (grants ec2:GetConsoleOutput). @default false */
+  readonly recycleCooldownSeconds?: number;
   readonly readConsoleOutput?: boolean;
+  readonly concurrency?: number;
 }
 
 /** Knobs, validated and defaulted, with what the construct derives from them. */
@@ -57,8 +58,11 @@ function rawKnobs(knobs: RemediatorKnobs): RawConfig {
     waitSeconds: text(knobs.waitSeconds),
     optOutTag: knobs.optOutTag === undefined ? undefined : `${knobs.optOutTag.key}=${knobs.optOutTag.value}`,
     pollSeconds: text(knobs.pollSeconds),
+    allowInternetEgress: text(knobs.allowInternetEgress),
     createNodeAccessEntry: text(knobs.createNodeAccessEntry),
+    recycleCooldownSeconds: text(knobs.recycleCooldownSeconds),
     readConsoleOutput: text(knobs.readConsoleOutput),
+    concurrency: text(knobs.concurrency),
   };
 }
 
@@ -115,9 +119,12 @@ function knobEnvironment(config: Config): Record<string, string> {
     [ENV.waitSeconds]: String(config.waitSeconds),
     [ENV.optOutTag]: `${config.optOutTag.key}=${config.optOutTag.value}`,
     [ENV.pollSeconds]: String(config.pollSeconds),
+    [ENV.allowInternetEgress]: String(config.allowInternetEgress),
+    [ENV.createNodeAccessEntry]: String(config.createNodeAccessEntry),
+    [ENV.recycleCooldownSeconds]: String(config.recycleCooldownSeconds),
+    [ENV.readConsoleOutput]: String(config.readConsoleOutput),
+    [ENV.concurrency]: String(config.concurrency),
   };
-  if (config.createNodeAccessEntry) environment[ENV.createNodeAccessEntry] = 'true';
-  if (config.readConsoleOutput) environment[ENV.readConsoleOutput] = 'true';
   if (config.clusterNames.length > 0) environment[ENV.clusterNames] = config.clusterNames.join(',');
   if (config.natGatewayId !== undefined) environment[ENV.natGatewayId] = config.natGatewayId;
   return environment;

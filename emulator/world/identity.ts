@@ -10,7 +10,15 @@
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import managedPolicies from '../fixtures/iam-managed-policies.json';
 import type { ScenarioIam, ScenarioRoleMapping } from '../scenario-identity';
-import type { IdFactory } from './ids';
+import { createHash } from 'node:crypto';
+
+/**
+ * IAM's unique ids (AROA…, AIPA…), derived from the name so that adding IAM to the world never
+ * shifts the ids of the other resources (scenarios and event fixtures name them).
+ */
+function stableId(prefix: string, name: string): string {
+  return prefix + createHash('sha256').update(name).digest('hex').slice(0, 17).toUpperCase();
+}
 
 const MS = 1000;
 
@@ -122,7 +130,6 @@ export class IamWorld {
 
   constructor(
     private readonly accountId: string,
-    private readonly ids: IdFactory,
     private readonly startedAt: number,
     scenario: ScenarioIam | undefined,
     /** ec2TrustVerdicts of the scenario's roles; roles made with EKS's defaults trust EC2 */
@@ -134,7 +141,7 @@ export class IamWorld {
         roleName: role.roleName,
         path,
         arn: `arn:aws:iam::${accountId}:role${path}${role.roleName}`,
-        roleId: `AROA${ids.hex(17).toUpperCase()}`,
+        roleId: stableId('AROA', role.roleName),
         createDate: startedAt - 120 * 24 * 3600 * MS,
         assumeRolePolicyDocument: role.assumeRolePolicyDocument ?? EC2_TRUST_POLICY,
         attachedPolicyArns: role.attachedPolicyArns ?? [...DEFAULT_NODE_ROLE_POLICIES],
@@ -153,7 +160,7 @@ export class IamWorld {
       roleName,
       path,
       arn: `arn:aws:iam::${this.accountId}:role${path}${roleName}`,
-      roleId: `AROA${this.ids.hex(17).toUpperCase()}`,
+      roleId: stableId('AROA', roleName),
       createDate: this.startedAt - 120 * 24 * 3600 * MS,
       assumeRolePolicyDocument: EC2_TRUST_POLICY,
       attachedPolicyArns: [...DEFAULT_NODE_ROLE_POLICIES],
@@ -166,7 +173,7 @@ export class IamWorld {
   addInstanceProfile(instanceProfileName: string, roleNames: string[]): InstanceProfileRecord {
     const profile: InstanceProfileRecord = {
       instanceProfileName,
-      instanceProfileId: `AIPA${this.ids.hex(17).toUpperCase()}`,
+      instanceProfileId: stableId('AIPA', instanceProfileName),
       arn: `arn:aws:iam::${this.accountId}:instance-profile/${instanceProfileName}`,
       path: '/',
       createDate: this.startedAt - 120 * 24 * 3600 * MS,

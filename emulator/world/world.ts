@@ -137,7 +137,7 @@ export class World {
       instanceTerminateSeconds: t.instanceTerminateSeconds ?? t.instanceBootSeconds,
       natGatewayDeleteSeconds: t.natGatewayDeleteSeconds ?? t.instanceBootSeconds,
     };
-    this.iam = new IamWorld(scenario.accountId, this.ids, this.startedAt, scenario.iam, options.trust);
+    this.iam = new IamWorld(scenario.accountId, this.startedAt, scenario.iam, options.trust);
     this.loadNetwork(scenario);
     this.loadClusters(scenario);
     // Boots and joins of instances launched "in the past" happen now, in order.
@@ -181,7 +181,12 @@ export class World {
         vpcId: subnet.vpcId,
         state: n.state,
         connectivityType: n.connectivityType,
-        createTime: longAgo,
+        createTime:
+          n.createTime !== undefined
+            ? Date.parse(n.createTime)
+            : n.createdSecondsAgo !== undefined
+              ? this.startedAt - n.createdSecondsAgo * MS
+              : longAgo,
         deleteTime: n.state === 'deleted' ? this.startedAt - 3600 * MS : undefined,
         privateIp: this.allocatePrivateIp(subnet),
         publicIp: isPublic ? (n.publicIp ?? this.randomPublicIp()) : undefined,
@@ -308,13 +313,14 @@ export class World {
       instanceProfileName: ng.instanceProfileName,
     }, createdAt, 'ACTIVE');
     const asg = this.autoScalingGroups.get(record.autoScalingGroupName) as AutoScalingGroupRecord;
+    asg.forcedJoin = ng.joins;
     const specs: ScenarioNodegroupInstance[] = ng.instances ?? Array.from({ length: ng.scalingConfig.desiredSize }, () => ({}));
     specs.forEach((spec, index) => {
       const age = spec.ageSeconds ?? this.timing.instanceAgeSeconds;
       this.launchIntoGroup(asg, {
         instanceId: spec.instanceId,
         subnetId: spec.subnetId,
-        forcedJoin: spec.joins,
+        forcedJoin: spec.joins ?? ng.joins,
         launchTime: this.clock.now() - age * MS,
         cause: `${at(createdAt)} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${specs.length}.`,
         capacityFrom: index,
@@ -528,7 +534,7 @@ export class World {
     instance.autoScalingGroupName = asg.name;
     instance.clusterName = asg.clusterName;
     instance.nodegroupName = asg.nodegroupName;
-    instance.forcedJoin = options.forcedJoin;
+    instance.forcedJoin = options.forcedJoin ?? asg.forcedJoin;
     asg.instanceIds.push(instance.instanceId);
 
     const activity = this.recordActivity(asg, {

@@ -120,6 +120,7 @@ export function natGatewayInfoFromNatGateway(nat: NatGateway): NatGatewayInfo {
     state: nat.State ?? 'unknown',
     // Older responses (before private NAT gateways existed) omit the field: they were all public.
     connectivityType: nat.ConnectivityType ?? 'public',
+    ...(nat.CreateTime ? { createTime: isoTime(nat.CreateTime) } : {}),
   };
 }
 

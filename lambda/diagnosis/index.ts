@@ -11,7 +11,10 @@ import { checkInstanceProfile } from './instance-profile';
 import { checkInstanceMetadata } from './metadata';
 import { checkNodeRoleAccess } from './node-role-access';
 import { checkNodeRolePermissions } from './node-role-permissions';
+import { bootedBeforeFix } from './booted-before-fix';
+import { launchSubnetPaths } from './launch-subnets';
 import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
+import { strandedScalingCheck } from './stranded-scaling';
 import { diagnoseRoutes } from './routes';
 import { checkNodeRoleTrustPolicy } from './trust-policy';
 import { checkNodeWebhooks } from './webhooks';
@@ -41,6 +44,9 @@ export type CauseCheck = (snapshot: Snapshot, context: CheckContext) => Finding[
 
 /** Every cause check, in report order. A new cause is one file and one line here. */
 const CAUSE_CHECKS: readonly CauseCheck[] = [
+  strandedScalingCheck,
+  bootedBeforeFix,
+  launchSubnetPaths,
   checkNodeRoleAccess,
   checkNodeRolePermissions,
   checkNodeRoleTrustPolicy,

@@ -19,6 +19,22 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   'client-auto-scaling': 'autoscaling',
   'client-sns': 'sns',
   'client-iam': 'iam',
+  'client-cloudtrail': 'cloudtrail',
+  'client-dynamodb': 'dynamodb',
+  'client-scheduler': 'scheduler',
+};
+/** @aws-sdk/lib-dynamodb's document commands → the DynamoDB actions they call. */
+const DOCUMENT_COMMAND_ACTIONS: Record<string, string> = {
+  Put: 'PutItem',
+  Get: 'GetItem',
+  Delete: 'DeleteItem',
+  Update: 'UpdateItem',
+  Query: 'Query',
+  Scan: 'Scan',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
 };
 /** Granted without an SDK call of the same name: EKS checks iam:PassRole on an EC2 access entry's role. */
 const GRANTED_FOR_ANOTHER_CALL = ['iam:PassRole'];
@@ -32,7 +48,10 @@ function actionsCalledByAdapters(): string[] {
     if (clients.length !== 1) continue;
     const prefix = IAM_PREFIX_BY_CLIENT[clients[0]];
     if (prefix === undefined) throw new Error(`${file} uses @aws-sdk/${clients[0]}, which the role was not designed for`);
-    for (const [, operation] of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)) actions.add(`${prefix}:${operation}`);
+    const documentClient = source.includes("from '@aws-sdk/lib-dynamodb'");
+    for (const [, operation] of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)) {
+      actions.add(`${prefix}:${documentClient ? (DOCUMENT_COMMAND_ACTIONS[operation!] ?? operation) : operation}`);
+    }
     for (const [, operation] of source.matchAll(/\bpaginate([A-Z][A-Za-z]+)\b/g)) actions.add(`${prefix}:${operation}`);
   }
   return [...actions].sort();
@@ -66,7 +85,9 @@ describe('the role and the adapters agree', () => {
   it('grants no AWS API action of those services that lambda/aws does not send', () => {
     // Prepare: Lambda's own network-interface actions (VPC functions) are not engine calls.
     const called = new Set(actionsCalledByAdapters());
-    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns|iam):/.test(action) && !GRANTED_FOR_ANOTHER_CALL.includes(action));
+    const serviceActions = [...granted].filter(
+      (action) => /^(eks|ec2|autoscaling|sns|cloudtrail|dynamodb|scheduler|iam):/.test(action) && !GRANTED_FOR_ANOTHER_CALL.includes(action),
+    );
     // Act
     const unused = serviceActions.filter((action) => !called.has(action) && !(VPC_NETWORK_INTERFACE_ACTIONS as readonly string[]).includes(action));
     // Assess: a grant the engine stopped using must be removed with the call.
@@ -95,8 +116,9 @@ describe('opt-in grants', () => {
     // Assess
     expect(actions).toEqual(expect.arrayContaining(['eks:ListAccessEntries', 'iam:SimulatePrincipalPolicy']));
     expect(actions).not.toEqual(expect.arrayContaining(['eks:CreateAccessEntry']));
-    expect(actions).not.toContain('iam:PassRole');
     expect(actions).not.toContain('ec2:GetConsoleOutput');
+    // (iam:PassRole exists for the scheduler role only, never towards EKS)
+    expect(JSON.stringify(grantsOf({}))).not.toContain('eks.amazonaws.com');
   });
 
   it('with createNodeAccessEntry: CreateAccessEntry on the allowed cluster only, for IAM roles of the account; PassRole to EKS only', () => {

@@ -1,4 +1,4 @@
-/** plan.ts rule 8 (the one identity ever created) and its follow-up, and execute's CREATE_ACCESS_ENTRY. */
+/** plan.ts rule 12 (the one identity ever created) and its follow-up, and execute's CREATE_ACCESS_ENTRY. */
 import { CreateAccessEntryCommand, EKSClient, ResourceInUseException } from '@aws-sdk/client-eks';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -32,7 +32,7 @@ function planFor(snapshot: Snapshot, cfg: Config) {
   return { diagnosis, plan: plan(snapshot, diagnosis, cfg) };
 }
 
-describe('rule 8: CREATE_ACCESS_ENTRY', () => {
+describe('rule 12: CREATE_ACCESS_ENTRY', () => {
   it('is not planned by default: the missing entry is a blocker', () => {
     const { plan: p } = planFor(refusedRole(), config());
     expect(p.actions).toEqual([]);

@@ -171,6 +171,7 @@ describe('describeNatGateways', () => {
       vpcId: WORLD.vpcId,
       state: 'available',
       connectivityType: 'public',
+      createTime: '2026-11-01T09:20:11.000Z',
     });
   });
 });
