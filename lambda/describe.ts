@@ -21,6 +21,10 @@ export function describeAction(action: Action): string {
     }
     case 'SCALE_CYCLE':
       return `scale node group ${action.resourceId} to 0 and back`;
+    case 'RESTORE_SCALING': {
+      const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+      return `restore node group ${action.resourceId} to minSize ${o?.minSize}, maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}`;
+    }
     case 'CREATE_ACCESS_ENTRY':
       return `create an access entry for ${String(d['principalArn'])} (type ${String(d['type'])})`;
   }

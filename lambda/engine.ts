@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import { describeError, NotFoundError } from './errors';
 import { diagnose, nodesByInstanceId } from './diagnosis';
+import { joinAfterAccessEntry } from './access-entry-join';
 import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
 import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
@@ -15,6 +16,8 @@ import { blankReport, type Action, type Finding, type FindingCode, type Outcome,
 import { describeAction, describePlan } from './describe';
 /** Kept for callers of the engine's former export; rendering imports lambda/describe.ts. */
 export { describeAction } from './describe';
+import { gatherHistory } from './history';
+import { InMemoryLedger } from './ledger/memory';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
 
@@ -65,7 +68,10 @@ export function triggerOf(target: Pick<Target, 'trigger' | 'triggerDetail' | 'tr
 }
 
 /** Expands a target into (cluster, node group) pairs and runs each; one report per node group. */
-export async function runTarget(target: Target, deps: EngineDeps): Promise<Report[]> {
+export async function runTarget(target: Target, given: EngineDeps): Promise<Report[]> {
+  // Without a ledger table, the ledger lives for this run: a cool-down or a half-done step is
+  // remembered across the node groups of the run only (reports say so).
+  const deps: EngineDeps = given.ledger ? given : { ...given, ledger: new InMemoryLedger() };
   // A payload can ask for a dry run, never lift one: a deployment in dry run stays hands-off.
   const dryRun = deps.config.dryRun || target.dryRun === true;
   const runOptions: RunOptions = {
@@ -222,6 +228,7 @@ const ACTION_CAUSES: Record<Action['type'], FindingCode[]> = {
   REPLACE_INSTANCES: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
   SCALE_CYCLE: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
   CREATE_ACCESS_ENTRY: ['NODE_ROLE_NOT_AUTHORIZED'],
+  RESTORE_SCALING: ['NODEGROUP_LEFT_SCALED_DOWN'],
 };
 
 export function causeOf(action: Action, findings: readonly Finding[]): string {
@@ -266,7 +273,13 @@ async function examineNodegroup(
 
   const snap = async (): Promise<Snapshot | Report> => {
     try {
-      return await takeSnapshot(deps.ports, { clusterName, nodegroupName, region: deps.region, now: now() });
+      return await takeSnapshot(deps.ports, {
+        clusterName,
+        nodegroupName,
+        region: deps.region,
+        now: now(),
+        ...(config.readConsoleOutput ? { consoleOutput: { graceSeconds: config.graceSeconds } } : {}),
+      });
     } catch (error) {
       if (error instanceof NotFoundError) {
         return { ...base, outcome: 'SKIPPED', reason: `${error.message}; nothing to examine.` };
@@ -309,6 +322,15 @@ async function examineNodegroup(
     if (!isSnapshot(snapshot)) return snapshot;
     diagnosis = diagnose(snapshot, config);
   }
+  try {
+    // The ledger (cool-down, a stranded scale cycle, own route writes) and, for instances on a
+    // working path, who fixed that path after they launched (INSTANCES_BOOTED_BEFORE_FIX).
+    snapshot = await gatherHistory(snapshot, diagnosis, { ledger: deps.ledger, cloudtrail: deps.ports.cloudtrail });
+  } catch (error) {
+    deps.logger.error('reading the remediation ledger failed', { ...log, error: describeError(error) });
+    return failed(base, `Reading the remediation ledger of ${clusterName}/${nodegroupName} failed, so nothing was changed: ${describeError(error)}.`);
+  }
+  diagnosis = diagnose(snapshot, config);
   const thePlan = planActions(snapshot, diagnosis, config, { routeTablesFixedThisRun: options.routeTablesFixedThisRun });
   const report: Report = {
     ...base,
@@ -371,14 +393,45 @@ async function examineNodegroup(
   }
 
   const recycled = execution.actions.some(
-    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE'),
+    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE' || a.type === 'RESTORE_SCALING'),
   );
+  if (!recycled && !deps.scheduler && execution.actions.some((a) => a.status === 'done' && a.type === 'CREATE_ACCESS_ENTRY')) {
+    // The refused nodes retry by themselves: wait for them, then replace only those still unregistered.
+    // (Deployed shape: the `verify` re-check below reads the join instead of waiting here.)
+    const after = await joinAfterAccessEntry(
+      deps.ports,
+      snapshot,
+      diagnosis,
+      config,
+      { expected: expectedNodes(snapshot, execution.actions), logger: deps.logger, deadline: deadline(deps, now), pollSeconds: config.pollSeconds, sleep, now },
+      { logger: deps.logger, now, sleep, deadline: execDeadline, pollSeconds: config.pollSeconds, ...registrationReader(snapshot, deps) },
+    );
+    const actions = [...execution.actions, ...after.actions];
+    const failedLater = after.actions.find((a) => a.status === 'failed');
+    const joinedText =
+      after.verification.status === 'joined'
+        ? ` ${after.verification.registered}/${after.verification.expected} node(s) joined and are Ready.`
+        : ` Nodes have not joined yet (${after.verification.registered}/${after.verification.expected}); check again later.`;
+    const unresolved = [thePlan.unresolvedReason, after.unresolvedReason].filter((r): r is string => !!r);
+    const tail = unresolved.length > 0 ? `; still unresolved: ${uncapitalize(unresolved.join('; ').replace(/\.$/, ''))}` : '';
+    if (failedLater) {
+      return failed({ ...executed, actions, verification: after.verification }, `${failedLater.type} on ${failedLater.resourceId} failed: ${errorText(failedLater)}. Already done: ${describePlan(execution.actions)}.`);
+    }
+    return {
+      ...executed,
+      actions,
+      outcome: unresolved.length > 0 ? 'UNRESOLVED' : 'REMEDIATED',
+      verification: after.verification,
+      reason: `${capitalize(describePlan(actions))} done.${joinedText}${tail}${graceRecheck}`,
+    };
+  }
   let verifyRecheck = '';
   let verification: Verification;
-  if (recycled && deps.scheduler) {
+  const accessEntryCreated = execution.actions.some((a) => a.status === 'done' && a.type === 'CREATE_ACCESS_ENTRY');
+  if ((recycled || accessEntryCreated) && deps.scheduler) {
     // Deployed shape: the join is checked by `verify` re-checks, not by polling here.
     const started = now();
-    verification = { status: 'pending', registered: 0, expected: expectedNodes(snapshot) };
+    verification = { status: 'pending', registered: 0, expected: expectedNodes(snapshot, execution.actions) };
     verifyRecheck = await scheduleRecheck(deps, new Date(started.getTime() + VERIFY_RECHECK_SECONDS * 1000), {
       clusterName,
       nodegroupName,
@@ -390,7 +443,7 @@ async function examineNodegroup(
     });
   } else if (recycled) {
     verification = await verifyJoin(deps.ports, snapshot, {
-      expected: expectedNodes(snapshot),
+      expected: expectedNodes(snapshot, execution.actions),
       replacedInstanceIds: replacedIds(execution.actions, snapshot),
       logger: deps.logger,
       deadline: deadline(deps, now),
@@ -404,7 +457,7 @@ async function examineNodegroup(
         ),
     });
   } else {
-    verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot) };
+    verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot, execution.actions) };
   }
 
   const outcome: Outcome = thePlan.unresolvedReason ? 'UNRESOLVED' : 'REMEDIATED';
@@ -497,7 +550,12 @@ function partialProgress(action: Action): string[] {
   }
   if (action.type === 'SCALE_CYCLE' && d['scaledDownTo'] !== undefined) {
     if (d['restoredTo'] !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
-    return [`scaled node group ${action.resourceId} to 0, and it was NOT restored`];
+    const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+    const command = typeof d['restoreCommand'] === 'string' ? `; restore it with: ${d['restoreCommand']}` : '';
+    return [
+      `scaled node group ${action.resourceId} to 0, and it was NOT restored (its original scaling: minSize ${o?.minSize}, ` +
+        `maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}${command})`,
+    ];
   }
   return [];
 }
@@ -511,7 +569,12 @@ function uncapitalize(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function expectedNodes(snapshot: Snapshot): number {
+function expectedNodes(snapshot: Snapshot, actions: Action[] = []): number {
+  // A restore changes the node group's size: the restored desiredSize is what must join.
+  const restored = actions.find((a) => a.type === 'RESTORE_SCALING' && a.status === 'done')?.detail['original'] as
+    | { desiredSize?: number }
+    | undefined;
+  if (typeof restored?.desiredSize === 'number') return restored.desiredSize;
   const asgDesired = snapshot.autoScalingGroups.reduce((sum, g) => sum + g.desiredCapacity, 0);
   return snapshot.autoScalingGroups.length > 0 ? asgDesired : snapshot.nodegroup.scalingConfig.desiredSize;
 }

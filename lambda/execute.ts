@@ -21,6 +21,7 @@
  */
 import { AwsCallError, NotFoundError, ResourceInUseError, RouteAlreadyExistsError, InvariantError } from './errors';
 import { describeTarget as describeRouteTarget, routeTarget } from './diagnosis/network';
+import { restoreCommand } from './diagnosis/stranded-scaling';
 import {
   DEFAULT_ROUTE_CIDR,
   isLeavingItsGroup,
@@ -212,6 +213,35 @@ async function runAction(action: Action, context: Context, progress: Progress): 
       return replaceInstances(stringList(action, 'instanceIds'), context, progress);
     case 'SCALE_CYCLE':
       return scaleCycle(scaleCycleDetail(action), context, progress);
+    case 'CREATE_ACCESS_ENTRY':
+      return createAccessEntry(accessEntryDetail(action), context, progress);
+    case 'RESTORE_SCALING':
+      return restoreScaling(scaleCycleDetail(action), context, progress);
+  }
+}
+
+// --- Access entry (opt-in) -------------------------------------------------------------------------
+
+function accessEntryDetail(action: Action): { clusterName: string; principalArn: string; type: string } {
+  const { clusterName, principalArn, type } = action.detail as Record<string, unknown>;
+  if (typeof clusterName !== 'string' || typeof principalArn !== 'string' || (type !== 'EC2_LINUX' && type !== 'EC2_WINDOWS')) {
+    throw new InvariantError(`CREATE_ACCESS_ENTRY on ${action.resourceId} needs detail.clusterName, principalArn and type EC2_LINUX|EC2_WINDOWS`);
+  }
+  return { clusterName, principalArn, type };
+}
+
+/** eks:CreateAccessEntry; an entry that appeared meanwhile (ResourceInUse) is left as it is and counts as done. */
+async function createAccessEntry(
+  { clusterName, principalArn, type }: { clusterName: string; principalArn: string; type: string },
+  { ports }: Context,
+  progress: Progress,
+): Promise<void> {
+  try {
+    await ports.eks.createAccessEntry(clusterName, principalArn, type);
+    progress['alreadyPresent'] = false;
+  } catch (error) {
+    if (!(error instanceof ResourceInUseError)) throw error;
+    progress['alreadyPresent'] = true;
   }
 }
 
@@ -246,7 +276,7 @@ function scaleCycleDetail(action: Action): { clusterName: string; nodegroupName:
     !isSize(scaling.maxSize) ||
     !isSize(scaling.desiredSize)
   ) {
-    throw new InvariantError(`SCALE_CYCLE on ${action.resourceId} needs detail.clusterName, nodegroupName and original scaling`);
+    throw new InvariantError(`${action.type} on ${action.resourceId} needs detail.clusterName, nodegroupName and original scaling`);
   }
   return {
     clusterName,
@@ -408,6 +438,7 @@ async function scaleCycle(
       );
     }
     progress['nodegroupLeftAt'] = scaledDown;
+    progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
     throw new ScaleCycleIncompleteError(`${message(waitError)}; restoring failed (${message(restore.error)}): ${leftAt}`, {
       cause: waitError,
     });
@@ -419,8 +450,27 @@ async function scaleCycle(
     );
   } catch (error) {
     progress['nodegroupLeftAt'] = scaledDown;
+    progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
     throw new ScaleCycleIncompleteError(`restoring the scaling failed (${message(error)}): ${leftAt}`, { cause: error });
   }
+  progress['restoredTo'] = original;
+}
+
+/**
+ * RESTORE_SCALING: puts back the scaling a scale cycle of this tool left below its recorded
+ * original (plan rule 8). Waits until the node group accepts updates; retried while busy.
+ */
+async function restoreScaling(
+  { clusterName, nodegroupName, original }: { clusterName: string; nodegroupName: string; original: ScalingConfig },
+  context: Context,
+  progress: Progress,
+): Promise<void> {
+  progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
+  await waitForNodegroup(context, clusterName, nodegroupName, { drained: false });
+  const updateId = await whileBusy(context, `restoring ${nodegroupName}`, () =>
+    context.ports.eks.updateNodegroupScaling(clusterName, nodegroupName, original),
+  );
+  progress['updateIds'] = [updateId];
   progress['restoredTo'] = original;
 }
 

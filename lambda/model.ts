@@ -3,6 +3,7 @@
  * then diagnosed and planned by pure functions. Field names follow the AWS APIs
  * (camelCased) so that adapters stay thin.
  */
+import type { IdentitySnapshot } from './identity-model';
 import type { Action, Finding, InstanceReport, RegistrationSource, Trigger } from './report';
 
 // --- Facts of AWS/EKS the engine relies on, defined once --------------------------------------
@@ -80,6 +81,10 @@ export interface NodegroupInfo {
   tags: Record<string, string>;
   autoScalingGroupNames: string[];
   healthIssues: HealthIssue[];
+  /** IAM role ARN the node group's instances use (DescribeNodegroup nodeRole) */
+  nodeRole?: string;
+  /** AL2_x86_64 | AL2023_x86_64_STANDARD | BOTTLEROCKET_... | WINDOWS_... | CUSTOM */
+  amiType?: string;
 }
 
 export interface ClusterInfo {
@@ -92,6 +97,10 @@ export interface ClusterInfo {
   vpcId: string;
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
+  /** accessConfig.authenticationMode: API | API_AND_CONFIG_MAP | CONFIG_MAP */
+  authenticationMode?: string;
+  /** health.issues of the cluster (DescribeCluster) */
+  healthIssues?: HealthIssue[];
 }
 
 export interface AutoScalingGroupInfo {
@@ -101,6 +110,8 @@ export interface AutoScalingGroupInfo {
   desiredCapacity: number;
   tags: Record<string, string>;
   instances: { instanceId: string; lifecycleState: string; healthStatus: string; availabilityZone: string }[];
+  /** subnets the group launches into (VPCZoneIdentifier); absent when the adapter did not read it */
+  subnetIds?: string[];
 }
 
 export interface InstanceInfo {
@@ -115,6 +126,10 @@ export interface InstanceInfo {
   publicIpAddress?: string;
   privateDnsName?: string;
   autoScalingGroupName?: string;
+  /** IamInstanceProfile.Arn */
+  iamInstanceProfileArn?: string;
+  /** MetadataOptions.HttpEndpoint: enabled | disabled */
+  metadataHttpEndpoint?: string;
 }
 
 export interface SubnetInfo {
@@ -163,6 +178,8 @@ export interface NatGatewayInfo {
   state: string;
   /** public | private */
   connectivityType: string;
+  /** ISO-8601 CreateTime (absent when EC2 did not return it) */
+  createTime?: string;
 }
 
 export interface InternetGatewayInfo {
@@ -221,6 +238,46 @@ export interface Snapshot {
   instances: InstanceInfo[];
   registration: RegistrationSnapshot;
   network: NetworkSnapshot;
+  /** the identity and bootstrap side (lambda/identity-snapshot.ts); absent when not gathered */
+  identity?: IdentitySnapshot;
+  /**
+   * What changed on the paths of unregistered instances, and what this tool did to the node
+   * group (lambda/history.ts). Absent when not gathered (no unregistered instance on a working path).
+   */
+  history?: PathHistory;
+}
+
+/** One change that can complete a node's path to the AWS APIs (a route, an association, a NAT gateway, an endpoint). */
+export interface PathChange {
+  /** where the fact comes from: this tool's ledger, CloudTrail LookupEvents, or DescribeNatGateways CreateTime */
+  source: 'ledger' | 'cloudtrail' | 'nat-gateway-create-time';
+  /** CreateRoute, ReplaceRoute, AssociateRouteTable, CreateNatGateway, ... */
+  eventName: string;
+  /** ISO-8601 */
+  time: string;
+  /** the caller's ARN (CloudTrail userIdentity.arn, or this tool for the ledger) */
+  by?: string;
+  /** ids the change touched (rtb-, subnet-, nat-, vpce-, igw-) */
+  resourceIds: string[];
+  eventId?: string;
+}
+
+/** A record of this tool's own remediation ledger, as the plan reads it. */
+export interface LedgerEntry {
+  time: string;
+  remediationId: string;
+  cause: string;
+  action: Action;
+}
+
+export interface PathHistory {
+  changes: PathChange[];
+  /** done/failed actions this tool recorded for the node group (newest first), from the ledger */
+  ledger: LedgerEntry[];
+  /** false when the ledger lives only in this process (no ledger table) */
+  ledgerDurable: boolean;
+  /** set when CloudTrail could not be read (the other sources still count) */
+  cloudTrailUnavailable?: string;
 }
 
 /** The effective egress path of one subnet, as diagnosed. */

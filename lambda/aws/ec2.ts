@@ -5,6 +5,7 @@
  */
 import {
   CreateRouteCommand,
+  GetConsoleOutputCommand,
   DescribeRouteTablesCommand,
   EC2Client,
   ReplaceRouteCommand,
@@ -59,6 +60,8 @@ export function instanceInfoFromInstance(instance: Instance): InstanceInfo {
   if (instance.PrivateDnsName) info.privateDnsName = instance.PrivateDnsName;
   const group = tagRecord(instance.Tags)[AUTO_SCALING_GROUP_TAG];
   if (group) info.autoScalingGroupName = group;
+  if (instance.IamInstanceProfile?.Arn) info.iamInstanceProfileArn = instance.IamInstanceProfile.Arn;
+  if (instance.MetadataOptions?.HttpEndpoint) info.metadataHttpEndpoint = instance.MetadataOptions.HttpEndpoint;
   return info;
 }
 
@@ -118,6 +121,7 @@ export function natGatewayInfoFromNatGateway(nat: NatGateway): NatGatewayInfo {
     state: nat.State ?? 'unknown',
     // Older responses (before private NAT gateways existed) omit the field: they were all public.
     connectivityType: nat.ConnectivityType ?? 'public',
+    ...(nat.CreateTime ? { createTime: isoTime(nat.CreateTime) } : {}),
   };
 }
 
@@ -299,6 +303,16 @@ export class Ec2Adapter implements Ec2Port {
       );
     } catch (error) {
       throw this.mapError('ReplaceRoute', error, routeTableId);
+    }
+  }
+
+  /** The newest serial console output (Latest=true), decoded from the base64 EC2 returns. */
+  async getConsoleOutput(instanceId: string): Promise<string> {
+    try {
+      const output = await this.client.send(new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }));
+      return output?.Output ? Buffer.from(output.Output, 'base64').toString('utf8') : '';
+    } catch (error) {
+      throw this.mapError('GetConsoleOutput', error, instanceId);
     }
   }
 

@@ -7,8 +7,20 @@ import https from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { describeError, KubernetesApiError, ValidationError } from '../errors';
+import type { AwsAuthRoleMapping, ServiceEndpoints, WebhookInfo } from '../identity-model';
 import type { NodeInfo } from '../model';
 import type { KubernetesPort, KubernetesTarget } from '../ports';
+import {
+  AWS_AUTH_NAME,
+  AWS_AUTH_NAMESPACE,
+  AWS_AUTH_PATH,
+  countReadyEndpoints,
+  endpointSlicesPath,
+  MUTATING_WEBHOOKS_PATH,
+  parseAwsAuthConfigMap,
+  parseWebhookConfigurations,
+  VALIDATING_WEBHOOKS_PATH,
+} from './identity-objects';
 import { instanceIdFromProviderId } from './provider-id';
 import { createEksToken, type EksToken } from './token';
 
@@ -155,6 +167,48 @@ export class KubernetesClient implements KubernetesPort {
   close(): void {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+  }
+
+  async readAwsAuthRoleMappings(target: KubernetesTarget): Promise<AwsAuthRoleMapping[] | null> {
+    const configMap = await this.getObject(target, AWS_AUTH_PATH);
+    if (configMap === null) return null;
+    try {
+      return parseAwsAuthConfigMap(configMap);
+    } catch (error) {
+      throw new KubernetesApiError(`${AWS_AUTH_NAMESPACE}/${AWS_AUTH_NAME}: ${describeError(error)}`, undefined, { cause: error });
+    }
+  }
+
+  async listAdmissionWebhooks(target: KubernetesTarget): Promise<WebhookInfo[]> {
+    const [validating, mutating] = await Promise.all([
+      this.getObject(target, VALIDATING_WEBHOOKS_PATH),
+      this.getObject(target, MUTATING_WEBHOOKS_PATH),
+    ]);
+    return [
+      ...(validating === null ? [] : parseWebhookConfigurations(validating, 'ValidatingWebhookConfiguration')),
+      ...(mutating === null ? [] : parseWebhookConfigurations(mutating, 'MutatingWebhookConfiguration')),
+    ];
+  }
+
+  async serviceEndpoints(target: KubernetesTarget, namespace: string, serviceName: string): Promise<ServiceEndpoints> {
+    const list = await this.getObject(target, endpointSlicesPath(namespace, serviceName));
+    return list === null ? { namespace, name: serviceName, readyEndpoints: 0 } : countReadyEndpoints(list, namespace, serviceName);
+  }
+
+  /** One GET of a Kubernetes object or list; null when the API answers 404. */
+  private async getObject(target: KubernetesTarget, path: string): Promise<unknown> {
+    const baseUrl = apiBaseUrl(target.endpoint);
+    const ca = caBundle(target.certificateAuthorityData);
+    const token = await this.bearerToken(target);
+    const agent = new https.Agent({ keepAlive: false, ca, rejectUnauthorized: true });
+    try {
+      return await this.getJson(baseUrl + path, token, agent);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.statusCode === 404) return null;
+      throw error;
+    } finally {
+      agent.destroy();
+    }
   }
 
   /** Tokens are reused per cluster until shortly before they expire. */

@@ -67,6 +67,11 @@ describe('buildRemediatorApp', () => {
     // Minified: esbuild's unminified output marks every module with a `// node_modules/...` or `// lambda/...` comment.
     expect(/^\/\/ (node_modules|lambda)\//m.test(bundle)).toBe(false);
     expect(bundle).toContain('RemediationOutcome');
+    // Only the environment credential provider (Lambda's credentials): none of the default chain's others.
+    expect(bundle).toContain('AWS_SESSION_TOKEN');
+    for (const marker of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+      expect(bundle.includes(marker)).toBe(false);
+    }
     // Loadable as Lambda loads it: an ES module exporting `handler` (index.handler).
     const load = spawnSync(
       process.execPath,
