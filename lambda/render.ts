@@ -2,7 +2,7 @@
  * The human rendering of a report: the seed's troubleshooting story, told by the tool —
  * what was checked, what was found, what was done, and whether the nodes joined.
  */
-import { describeAction } from './engine';
+import { describeAction } from './describe';
 import type { Finding, Report } from './report';
 
 const MARK: Record<Finding['severity'], string> = { error: '✗', warning: '!', info: 'i' };
