@@ -32,6 +32,9 @@ import { wildcardFindingsOfPolicy } from './nag';
 export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 /** An OU id, or the root id (targets the whole organisation). */
 export const ORGANIZATIONAL_UNIT_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+/** Commercial, China, GovCloud and ISO partitions' region names, e.g. us-west-2, cn-north-1, us-gov-west-1. */
+export const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const STACK_SET_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 /** S3 bucket names are 3-63 of a-z 0-9 . -; the prefix gets `-<region>` appended. */
 export const ASSET_BUCKET_PREFIX = /^[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]$/;
 
@@ -152,7 +155,7 @@ export class OrganizationCentralStack extends Stack {
 
   constructor(scope: Construct, id: string, props: OrganizationCentralStackProps) {
     super(scope, id, { description: 'eks-node-join-remediator: central reports of the organisation and the StackSet of the member stack', ...props });
-    assertValidTargets(props);
+    validateOrganizationTargets(props);
     const organization = new iam.OrganizationPrincipal(props.organizationId);
 
     this.reportKey = new kms.Key(this, 'ReportKey', {
@@ -330,7 +333,8 @@ function acknowledgeAssetDeployment(stack: Stack): void {
   }
 }
 
-function assertValidTargets(props: OrganizationTargets): void {
+/** Throws ValidationError naming the prop (= context key) at fault. */
+export function validateOrganizationTargets(props: OrganizationTargets): void {
   if (!ORGANIZATION_ID.test(props.organizationId)) {
     throw new ValidationError(`organizationId must be an AWS Organizations id like o-a1b2c3d4e5, got "${props.organizationId}"`, 'organizationId');
   }
@@ -343,11 +347,16 @@ function assertValidTargets(props: OrganizationTargets): void {
     }
   }
   if (props.regions.length === 0) throw new ValidationError('regions must list at least one region, e.g. us-west-2,eu-west-1', 'regions');
-  if (!ASSET_BUCKET_PREFIX.test(props.assetBucketPrefix) || Token.isUnresolved(props.assetBucketPrefix)) {
+  for (const region of props.regions) {
+    if (!REGION_NAME.test(region)) throw new ValidationError(`regions must list AWS region names like us-west-2,eu-west-1, got "${region}"`, 'regions');
+  }
+  if (Token.isUnresolved(props.assetBucketPrefix) || !ASSET_BUCKET_PREFIX.test(props.assetBucketPrefix)) {
     throw new ValidationError(
       `assetBucketPrefix must be 3-42 of a-z 0-9 . - (an S3 bucket name once "-<region>" is added), got "${props.assetBucketPrefix}"`,
       'assetBucketPrefix',
     );
   }
+  if (props.stackSetName !== undefined && !STACK_SET_NAME.test(props.stackSetName)) {
+    throw new ValidationError(`stackSetName must start with a letter and hold only letters, digits and -, got "${props.stackSetName}"`, 'stackSetName');
+  }
 }
-
