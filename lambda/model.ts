@@ -6,6 +6,31 @@
 import type { IdentitySnapshot } from './identity-model';
 import type { Action, Finding, InstanceReport, RegistrationSource, Trigger } from './report';
 
+// --- Facts of AWS/EKS the engine relies on, defined once --------------------------------------
+
+/** The IPv4 default route: the only destination this tool ever writes (contract section 3). */
+export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
+
+/** EKS cluster names: 1-100 of letters, digits, - and _, starting with a letter or digit (CreateCluster `name`). */
+export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
+/** EKS node group names: 1-63 of letters, digits, - and _, starting with a letter or digit (CreateNodegroup `nodegroupName`). */
+export const NODEGROUP_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/;
+
+/** Node group states in which EKS accepts UpdateNodegroupConfig (so a scale cycle can run). */
+export const SCALABLE_NODEGROUP_STATUSES: ReadonlySet<string> = new Set(['ACTIVE', 'DEGRADED']);
+
+/**
+ * Auto Scaling lifecycle states of an instance leaving its group: Terminating(:Wait|:Proceed),
+ * Terminated, Detaching, Detached, EnteringStandby, Standby, Warmed:* (warm pool). Such an
+ * instance is not judged, never counts as a joined node, and does not hold up a drain.
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html)
+ */
+const LEAVING_LIFECYCLE = /^(Terminat|Detach|EnteringStandby|Standby|Warmed)/;
+
+export function isLeavingItsGroup(lifecycleState: string): boolean {
+  return LEAVING_LIFECYCLE.test(lifecycleState);
+}
+
 /** Which input kind asked for the run (contract section 6). */
 export type TriggerKind = Trigger['kind'];
 
@@ -299,7 +324,7 @@ export interface Plan {
 /** The `detail` of each action type: what execute needs, and what the report shows. */
 export interface RouteActionDetail {
   routeTableId: string;
-  destinationCidrBlock: '0.0.0.0/0';
+  destinationCidrBlock: typeof DEFAULT_ROUTE_CIDR;
   natGatewayId: string;
   /** subnets whose unregistered instances this route serves */
   subnetIds: string[];

@@ -44,6 +44,7 @@ import { blockersOf, describeBlockers } from './diagnosis/blockers';
 import { accessEntryRefusal, nodeRoleAccess } from './diagnosis/node-role-access';
 import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
 import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
+import { SCALABLE_NODEGROUP_STATUSES } from './model';
 import {
   availabilityZonesOf,
   capitalize,
@@ -75,7 +76,6 @@ const DEFAULT_RECYCLE_COOLDOWN_SECONDS = 3600;
 const RECYCLE_TYPES: ReadonlySet<Action['type']> = new Set(['REPLACE_INSTANCES', 'SCALE_CYCLE']);
 
 /** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
-const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
 const DELETING_STATUSES = new Set(['DELETING', 'DELETE_FAILED']);
 
 function toDetail(detail: object): Record<string, unknown> {
@@ -444,7 +444,7 @@ function recycleActions(
 /** Rule 6: why the whole node group must not be scaled to zero, or undefined when it may. */
 export function scaleCycleRefusal(snapshot: Snapshot, fixedInstances: InstanceInfo[]): string | undefined {
   const { nodegroup, registration } = snapshot;
-  if (!SCALABLE_STATUSES.has(nodegroup.status)) {
+  if (!SCALABLE_NODEGROUP_STATUSES.has(nodegroup.status)) {
     return `the node group is ${nodegroup.status}, and only an ACTIVE or DEGRADED node group can be scaled`;
   }
   if (registration.source === 'kubernetes-api' && registration.nodes.length > 0) {

@@ -20,6 +20,16 @@ import type {
 import type { Action, Outcome } from './report';
 import type { AccessEntryInfo, AwsAuthRoleMapping, IamRoleInfo, InstanceProfileInfo, PermissionDecision, ServiceEndpoints, WebhookInfo } from './identity-model';
 
+/**
+ * The logging surface of the engine, execute and verify: one message and one record of fields
+ * per line. Powertools Logger satisfies it (the Lambda); the CLI and tests pass their own.
+ */
+export interface RunLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
 export interface EksPort {
   listClusters(): Promise<string[]>;
   describeCluster(clusterName: string): Promise<ClusterInfo>;

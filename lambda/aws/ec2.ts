@@ -34,10 +34,11 @@ import type {
   SubnetInfo,
   VpcEndpointInfo,
 } from '../model';
+import { DEFAULT_ROUTE_CIDR } from '../model';
 import type { Ec2Port } from '../ports';
-import { awsCallError, awsClientConfig, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
 
-export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
+export { DEFAULT_ROUTE_CIDR };
 /** DescribeInstances accepts at most 1000 instance ids per call. */
 export const MAX_INSTANCE_IDS_PER_CALL = 1000;
 /** EC2 accepts at most 200 values in one filter. */
@@ -158,7 +159,7 @@ export class Ec2Adapter implements Ec2Port {
   private readonly client: EC2Client;
 
   constructor(client?: EC2Client, options: AwsClientOptions = {}) {
-    this.client = client ?? new EC2Client(awsClientConfig(options));
+    this.client = client ?? instrumented(new EC2Client(awsClientConfig(options)), options);
   }
 
   async describeInstances(instanceIds: string[]): Promise<InstanceInfo[]> {

@@ -23,7 +23,7 @@ import { NotFoundError, ResourceInUseError } from '../errors';
 import type { AccessEntryInfo } from '../identity-model';
 import type { ClusterInfo, NodegroupInfo, ScalingConfig } from '../model';
 import type { EksPort } from '../ports';
-import { awsCallError, awsClientConfig, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, type AwsClientOptions } from './clients';
 
 // --- Pure mapping from SDK shapes to the model ---------------------------------------------------
 
@@ -79,7 +79,7 @@ export class EksAdapter implements EksPort {
   private readonly client: EKSClient;
 
   constructor(client?: EKSClient, options: AwsClientOptions = {}) {
-    this.client = client ?? new EKSClient(awsClientConfig(options));
+    this.client = client ?? instrumented(new EKSClient(awsClientConfig(options)), options);
   }
 
   async listClusters(): Promise<string[]> {

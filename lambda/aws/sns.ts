@@ -8,7 +8,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ReportNotification, ReportPublisher } from '../ports';
-import { awsCallError, awsClientConfig, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, type AwsClientOptions } from './clients';
 
 /** SNS subjects are at most 100 printable ASCII characters. */
 const MAX_SUBJECT = 100;
@@ -38,5 +38,5 @@ export class SnsReportPublisher implements ReportPublisher {
 
 /** The report publisher of the deployed shape, on the shared client config. */
 export function createSnsReportPublisher(topicArn: string, options: AwsClientOptions = {}): SnsReportPublisher {
-  return new SnsReportPublisher(topicArn, new SNSClient(awsClientConfig(options)));
+  return new SnsReportPublisher(topicArn, instrumented(new SNSClient(awsClientConfig(options)), options));
 }
