@@ -8,7 +8,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ReportNotification, ReportPublisher } from '../ports';
-import { awsCallError, awsClientConfig, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, type AwsClientOptions } from './clients';
 
 /** SNS subjects are at most 100 printable ASCII characters. */
 const MAX_SUBJECT = 100;
@@ -43,5 +43,6 @@ export class SnsReportPublisher implements ReportPublisher {
  */
 export function createSnsReportPublisher(topicArn: string, options: AwsClientOptions = {}): SnsReportPublisher {
   const topicRegion = topicArn.split(':')[3];
-  return new SnsReportPublisher(topicArn, new SNSClient(awsClientConfig({ ...options, ...(topicRegion ? { region: topicRegion } : {}) })));
+  const clientOptions = { ...options, ...(topicRegion ? { region: topicRegion } : {}) };
+  return new SnsReportPublisher(topicArn, instrumented(new SNSClient(awsClientConfig(clientOptions)), clientOptions));
 }
