@@ -13,7 +13,7 @@ import { apiCallEvent, callerIdentity, type CallerIdentity } from './events';
 import type { FaultRegistry } from './faults';
 import { parseFault, type ScenarioPrincipal, ScenarioError } from './scenario';
 import { autoscaling } from './services/autoscaling';
-import { cloudtrail, isCloudTrailRequest, isReadOnlyOperation, recordServedCall } from './services/cloudtrail';
+import { cloudtrail, isCloudTrailRequest, isRecordedInEventHistory, recordServedCall } from './services/cloudtrail';
 import { ec2 } from './services/ec2';
 import { eks } from './services/eks';
 import { iam } from './services/iam';
@@ -225,7 +225,7 @@ export class AwsEndpoint {
     const decision = this.options.faults.decide({ service: service.name, operation: parsed.operation, principalArn: principal.arn });
     await this.sleep(decision.latencyMs);
     const emit = (outcome: { error?: AwsApiError; responseElements?: Record<string, unknown> }): void => {
-      if (!parsed || isReadOnlyOperation(parsed.operation)) return;
+      if (!parsed || (!parsed.emitsCloudTrailEvent && !isRecordedInEventHistory(service.name, parsed.operation))) return;
       const world = this.options.world;
       const timeMs = world.clock.now();
       const event = apiCallEvent({

@@ -90,9 +90,18 @@ export function cloudTrailParameters(params: Record<string, unknown>): Record<st
 }
 
 /** Read-only operations CloudTrail's event history would mark readOnly (never a path change). */
-export function isReadOnlyOperation(operation: string): boolean {
+function isReadOnlyOperation(operation: string): boolean {
   return /^(Describe|List|Get|Lookup|Simulate|Search)/.test(operation);
 }
+
+/**
+ * Data events: CloudTrail's event history (LookupEvents) holds management events only; item
+ * writes to a DynamoDB table and SNS Publish are data events, never listed there.
+ */
+const DATA_EVENTS: Record<string, ReadonlySet<string>> = {
+  dynamodb: new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']),
+  sns: new Set(['Publish', 'PublishBatch']),
+};
 
 /** The account's event history: the scenario's earlier events and every mutating call served. */
 export class CloudTrailLog {
@@ -268,6 +277,12 @@ export const cloudtrail: ServiceProtocol = {
   },
 };
 
+/** A mutating management call: what CloudTrail's event history (and so LookupEvents) lists. */
+export function isRecordedInEventHistory(service: string, operation: string): boolean {
+  if (isReadOnlyOperation(operation) || service === 'cloudtrail' || service === 'sts') return false;
+  return !DATA_EVENTS[service]?.has(operation);
+}
+
 /** Records one call the emulator served in the trail (server.ts), if it is a mutating one. */
 export function recordServedCall(
   world: World,
@@ -281,7 +296,7 @@ export function recordServedCall(
     responseElements?: Record<string, unknown> | null;
   },
 ): void {
-  if (isReadOnlyOperation(call.operation) || call.service === 'cloudtrail' || call.service === 'sts') return;
+  if (!isRecordedInEventHistory(call.service, call.operation)) return;
   const requestParameters = call.service === 'eks' ? call.params : cloudTrailParameters(call.params);
   const record = { ...call.detail, requestParameters };
   const identity = call.detail['userIdentity'] as { arn?: string; sessionContext?: { sessionIssuer?: { userName?: string } } } | undefined;

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { CreateRouteCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand } from '@aws-sdk/client-ec2';
 import type { RunningEmulator } from '../../../emulator/index';
 import { parseScenario } from '../../../emulator/index';
-import { trailOf } from '../../../emulator/services/cloudtrail';
+import { isRecordedInEventHistory, trailOf } from '../../../emulator/services/cloudtrail';
 import { createCloudTrailAdapter } from '../../../lambda/aws/cloudtrail';
 import { awsCliEnv, bundledScenario, clientsFor, destroyClients, SEED, startTestEmulator } from './support/harness';
 
@@ -99,6 +99,14 @@ describe('emulator CloudTrail LookupEvents', () => {
     expect(start - created['nat-0f0f0f0f0f0f0f0f0']!).toBeGreaterThanOrEqual(119_000);
     expect(start - created['nat-0f0f0f0f0f0f0f0f0']!).toBeLessThanOrEqual(121_000);
     expect(start - created[SEED.natGatewayId]!).toBeGreaterThan(29 * 24 * 3600_000);
+  });
+
+  it('lists management writes only: not reads, not data events (DynamoDB items, SNS Publish)', () => {
+    expect(isRecordedInEventHistory('ec2', 'CreateRoute')).toBe(true);
+    expect(isRecordedInEventHistory('scheduler', 'CreateSchedule')).toBe(true);
+    expect(isRecordedInEventHistory('ec2', 'DescribeRouteTables')).toBe(false);
+    expect(isRecordedInEventHistory('dynamodb', 'PutItem')).toBe(false);
+    expect(isRecordedInEventHistory('sns', 'Publish')).toBe(false);
   });
 
   it('scenario validation: a cloudTrail entry needs exactly one of eventTime and eventSecondsAgo', () => {
