@@ -9,12 +9,16 @@
  *      DescribeNatGateways(vpc) ──────────────────────┴→ DescribeSubnets(their subnets)
  *      ‖ DescribeRouteTables(vpc) ‖ DescribeInternetGateways(vpc) ‖ DescribeVpcEndpoints(vpc)
  *      ‖ Kubernetes: nodes of the node group
+ *   3. network controls of the VPC (gatherNetworkControls): DescribeVpcs ‖ DescribeVpcAttribute x2
+ *      → DescribeDhcpOptions ‖ DescribeSecurityGroups(vpc) → GetManagedPrefixListEntries (one per
+ *      prefix list the rules reference) ‖ DescribeNetworkAcls(vpc)
  */
 import { KubernetesApiError } from './errors';
 import type {
   AutoScalingGroupInfo,
   ClusterInfo,
   InstanceInfo,
+  NetworkSnapshot,
   NodegroupInfo,
   RegistrationSnapshot,
   Snapshot,
@@ -31,9 +35,10 @@ export interface SnapshotRequest {
 
 /**
  * The number of AWS API calls one snapshot makes when nothing paginates — independent of how
- * many subnets and instances the node group has (asserted by the tests).
+ * many subnets and instances the node group has (asserted by the tests). Each prefix list the
+ * VPC's security group rules reference adds one GetManagedPrefixListEntries call.
  */
-export const SNAPSHOT_AWS_CALLS = 9;
+export const SNAPSHOT_AWS_CALLS = 15;
 
 export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Promise<Snapshot> {
   const { clusterName, nodegroupName, region } = request;
@@ -55,7 +60,7 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
     ]),
   );
 
-  const [{ autoScalingGroups, instances }, nats, subnetList, routeTables, internetGateways, vpcEndpoints, registration] =
+  const [{ autoScalingGroups, instances }, nats, subnetList, routeTables, internetGateways, vpcEndpoints, registration, controls] =
     await Promise.all([
       members,
       natGateways,
@@ -64,6 +69,7 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
       ports.ec2.describeInternetGateways(vpcId),
       ports.ec2.describeVpcEndpoints(vpcId),
       gatherRegistration(ports, cluster, nodegroupName, region),
+      gatherNetworkControls(ports, vpcId),
     ]);
 
   return {
@@ -74,8 +80,26 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
     autoScalingGroups,
     instances,
     registration,
-    network: { vpcId, subnets: subnetList, routeTables, natGateways: nats, internetGateways, vpcEndpoints },
+    network: { vpcId, subnets: subnetList, routeTables, natGateways: nats, internetGateways, vpcEndpoints, ...controls },
   };
+}
+
+/** DNS attributes, security groups (with the prefix lists they reference) and network ACLs of the VPC. */
+async function gatherNetworkControls(
+  ports: Ports,
+  vpcId: string,
+): Promise<Pick<NetworkSnapshot, 'vpc' | 'securityGroups' | 'networkAcls' | 'prefixLists'>> {
+  const groupsWithLists = ports.ec2.describeSecurityGroups(vpcId).then(async (securityGroups) => {
+    const referenced = securityGroups.flatMap((g) => [...g.ingress, ...g.egress]).flatMap((r) => (r.prefixListId ? [r.prefixListId] : []));
+    const prefixLists = referenced.length > 0 ? await ports.ec2.getManagedPrefixListEntries(referenced) : [];
+    return { securityGroups, prefixLists };
+  });
+  const [vpc, { securityGroups, prefixLists }, networkAcls] = await Promise.all([
+    ports.ec2.describeVpc(vpcId),
+    groupsWithLists,
+    ports.ec2.describeNetworkAcls(vpcId),
+  ]);
+  return { ...(vpc ? { vpc } : {}), securityGroups, networkAcls, prefixLists };
 }
 
 /** The node group's Auto Scaling groups and their live instances (terminated ones left out). */

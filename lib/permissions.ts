@@ -35,6 +35,13 @@ export const UNSCOPED_READ_ACTIONS = [
   'ec2:DescribeNatGateways',
   'ec2:DescribeInternetGateways',
   'ec2:DescribeVpcEndpoints',
+  // network causes (DNS, security groups, network ACLs): read once per snapshot, by VPC
+  'ec2:DescribeVpcs',
+  'ec2:DescribeVpcAttribute',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeNetworkAcls',
+  'ec2:GetManagedPrefixListEntries',
 ] as const;
 
 /** Lambda creates the function's network interfaces with the execution role (VPC functions only). */
