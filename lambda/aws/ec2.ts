@@ -32,6 +32,7 @@ import {
   type Subnet,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import { AMAZON_PROVIDED_DNS } from '../diagnosis/dns';
 import { NotFoundError, RouteAlreadyExistsError } from '../errors';
 import type {
   InstanceInfo,
@@ -212,8 +213,6 @@ export function networkAclInfoFromNetworkAcl(acl: NetworkAcl): NetworkAclInfo {
   };
 }
 
-/** The DNS server list of a DHCP options set ("domain-name-servers"), AmazonProvidedDNS when unset. */
-export const AMAZON_PROVIDED_DNS = 'AmazonProvidedDNS';
 
 function unique(ids: readonly string[]): string[] {
   return [...new Set(ids.filter((id) => id !== ''))];
@@ -366,9 +365,13 @@ export class Ec2Adapter implements Ec2Port {
         throw awsCallError('DescribeVpcAttribute', error);
       }
     };
-    const vpcRead = this.client.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })).catch((error: unknown) => {
-      throw awsCallError('DescribeVpcs', error);
-    });
+    const vpcRead = (async () => {
+      try {
+        return await this.client.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+      } catch (error) {
+        throw awsCallError('DescribeVpcs', error);
+      }
+    })();
     const [vpcs, enableDnsSupport, enableDnsHostnames] = await Promise.all([
       vpcRead,
       attribute('enableDnsSupport'),

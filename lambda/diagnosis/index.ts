@@ -8,6 +8,10 @@ import type { Diagnosis, Snapshot, SubnetPath } from '../model';
 import type { Finding } from '../report';
 import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
 import { diagnoseRoutes } from './routes';
+import { checkSubnetAddresses } from './addresses';
+import { checkDns } from './dns';
+import { checkEndpointAccess } from './endpoint-access';
+import { checkMissingEndpoints } from './endpoints';
 
 export { chooseNatGateway, natGatewayRejection, describeCandidates } from './nat';
 export type { NatCandidate, NatChoice, NatRequest } from './nat';
@@ -18,7 +22,10 @@ export type { DefaultRouteVerdict } from './routes';
 
 export { blockersOf, describeBlockers, BLOCKER_CODES } from './blockers';
 
-type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
+type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> & {
+  /** contract section 3: a NAT route may be written on an endpoint-only subnet */
+  allowInternetEgress?: boolean;
+};
 
 /** What a cause check sees besides the snapshot: the knobs and what registration and routes found. */
 export interface CheckContext {
@@ -32,7 +39,12 @@ export interface CheckContext {
 export type CauseCheck = (snapshot: Snapshot, context: CheckContext) => Finding[];
 
 /** Every cause check, in report order. A new cause is one file and one line here. */
-const CAUSE_CHECKS: readonly CauseCheck[] = [];
+const CAUSE_CHECKS: readonly CauseCheck[] = [
+  checkMissingEndpoints,
+  checkDns,
+  checkEndpointAccess,
+  checkSubnetAddresses,
+];
 
 export function diagnose(snapshot: Snapshot, config: DiagnosisConfig): Diagnosis {
   const registration = assessRegistration(snapshot, config);
