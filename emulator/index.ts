@@ -1,17 +1,21 @@
 /**
  * startEmulator: the local AWS account of a scenario, served on loopback — the AWS endpoint
- * (EC2, Auto Scaling, EKS, STS) plus one Kubernetes API per cluster — for tests, the demo and
+ * (EC2, Auto Scaling, EKS, STS, and the deployed shape's DynamoDB, Scheduler, SNS) plus one
+ * Kubernetes API per cluster — for tests, the demo and
  * `npm run emulator`.
  */
+import { startDeployedShapeServices, type NotificationRecord, type ScheduleView } from './deployed-shape';
 import { EventLog, type EventBridgeEnvelope, type EventListener } from './events';
 import { FaultRegistry, type ActiveFault } from './faults';
 import { startClusterApi as startRealClusterApi, type KubeClusterView, type RunningClusterApi } from './kubernetes/server';
 import { loadScenarioFile, parseScenario, type Scenario, type ScenarioFault, type ScenarioPrincipal } from './scenario';
 import { AwsEndpoint, type CallRecord } from './server';
+import { trailOf } from './services/cloudtrail';
 import { SimulationClock } from './world/clock';
 import { World } from './world/world';
 
 export type { CallRecord } from './server';
+export type { NotificationRecord, ScheduleView } from './deployed-shape';
 export type { EventBridgeEnvelope, EventListener } from './events';
 export type { Scenario, ScenarioFault, ScenarioPrincipal } from './scenario';
 export { loadScenarioFile, parseScenario, ScenarioError } from './scenario';
@@ -60,6 +64,12 @@ export interface RunningEmulator {
   clearFaults(): void;
   /** moves the simulation clock forward, running every timer that becomes due */
   advance(seconds: number): void;
+  /** EventBridge Scheduler schedules, as GET /_emulator/schedules lists them */
+  schedules(): ScheduleView[];
+  /** a harness invoked this schedule's target: ActionAfterCompletion applies */
+  fireSchedule(group: string, name: string): ScheduleView;
+  /** SNS messages published, as GET /_emulator/notifications lists them */
+  notifications(): NotificationRecord[];
   close(): Promise<void>;
 }
 
@@ -70,20 +80,24 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const events = new EventLog((error) => log?.(`event listener failed: ${(error as Error).message}`));
   if (options.onEvent) events.subscribe(options.onEvent);
   const world = new World(scenario, { clock, events });
+  trailOf(world).loadHistory(scenario.cloudTrail ?? [], world);
   const faults = new FaultRegistry();
   for (const fault of scenario.faults ?? []) faults.add(fault);
 
+  const deployed = await startDeployedShapeServices(world);
   const endpoint = new AwsEndpoint({
     world,
     principals: scenario.principals,
     faults,
     verifySignatures: scenario.verifySignatures ?? true,
     log,
+    services: deployed.services,
+    controls: [deployed.control],
   });
   const clusterApis: RunningClusterApi[] = [];
   const shutdown = async (): Promise<void> => {
     world.close();
-    await Promise.allSettled([endpoint.close(), ...clusterApis.map((api) => api.close())]);
+    await Promise.allSettled([endpoint.close(), deployed.close(), ...clusterApis.map((api) => api.close())]);
   };
 
   let port: number;
@@ -142,6 +156,9 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     advance: (seconds) => clock.advance(seconds),
+    schedules: () => deployed.schedules(),
+    fireSchedule: (group, name) => deployed.fireSchedule(group, name),
+    notifications: () => deployed.notifications(),
     close: () => {
       closing ??= shutdown();
       return closing;

@@ -117,6 +117,24 @@ export interface ScenarioNatGateway {
   connectivityType: 'public' | 'private';
   publicIp?: string;
   tags?: Record<string, string>;
+  /** ISO-8601 CreateTime (contract 7.1) ... */
+  createTime?: string;
+  /** ... or seconds before the emulator's start; neither: 30 days before start */
+  createdSecondsAgo?: number;
+}
+
+/** One event of the account's earlier CloudTrail history (contract 7.1), served by LookupEvents. */
+export interface ScenarioCloudTrailEvent {
+  eventName: string;
+  /** ISO-8601 ... */
+  eventTime?: string;
+  /** ... or seconds before the emulator's start */
+  eventSecondsAgo?: number;
+  /** default ec2.amazonaws.com */
+  eventSource?: string;
+  requestParameters?: Record<string, unknown>;
+  resources?: { resourceType: string; resourceName: string }[];
+  userIdentity?: { arn: string };
 }
 
 export interface ScenarioRoute {
@@ -190,6 +208,12 @@ export interface ScenarioNodegroup {
   instances?: ScenarioNodegroupInstance[];
   /** launch-template security groups: when given, EKS does not add the cluster security group */
   securityGroupIds?: string[];
+  /**
+   * Extension: force the outcome of every instance the node group ever launches, replacements
+   * included (`false`: they never register, for a cause the world does not model). An instance's
+   * own `joins` wins.
+   */
+  joins?: boolean;
 }
 
 export interface ScenarioCluster {
@@ -250,6 +274,8 @@ export interface Scenario {
   prefixLists?: ScenarioPrefixList[];
   networkAcls?: ScenarioNetworkAcl[];
   instances?: ScenarioInstance[];
+  /** earlier CloudTrail history (contract 7.1) */
+  cloudTrail?: ScenarioCloudTrailEvent[];
   faults?: ScenarioFault[];
   /** seed of the id generator (default 1): same scenario, same ids */
   randomSeed?: number;
@@ -356,6 +382,19 @@ class FieldReader {
     const v = this.get(key);
     if (typeof v !== 'boolean') throw this.error(key, 'true or false');
     return v;
+  }
+
+  /** An ISO-8601 time string. */
+  optionalTime(key: string): string | undefined {
+    const v = this.optionalString(key);
+    if (v !== undefined && Number.isNaN(Date.parse(v))) throw this.error(key, 'an ISO-8601 time');
+    return v;
+  }
+
+  /** A free-form JSON object (e.g. CloudTrail requestParameters), copied as given. */
+  optionalRecord(key: string): Record<string, unknown> | undefined {
+    if (!this.has(key)) return undefined;
+    return structuredClone(FieldReader.object(this.value[key], this.path(key)).value) as Record<string, unknown>;
   }
 
   optionalBoolean(key: string): boolean | undefined {
@@ -527,6 +566,7 @@ function readNodegroup(r: FieldReader): ScenarioNodegroup {
     releaseVersion: r.optionalString('releaseVersion'),
     nodeRole: r.optionalString('nodeRole'),
     securityGroupIds: r.optionalStrings('securityGroupIds'),
+    joins: r.optionalBoolean('joins'),
     instances: r.optionalObjects('instances', (i) =>
       withoutUndefined({
         instanceId: i.optionalString('instanceId'),
@@ -621,6 +661,22 @@ function readNetworkAclEntry(r: FieldReader): ScenarioNetworkAclEntry {
   return entry;
 }
 
+function readCloudTrailEvent(r: FieldReader): ScenarioCloudTrailEvent {
+  const event: ScenarioCloudTrailEvent = withoutUndefined({
+    eventName: r.string('eventName'),
+    eventTime: r.optionalTime('eventTime'),
+    eventSecondsAgo: r.optionalNumber('eventSecondsAgo'),
+    eventSource: r.optionalString('eventSource'),
+    requestParameters: r.optionalRecord('requestParameters'),
+    resources: r.optionalObjects('resources', (x) => ({ resourceType: x.string('resourceType'), resourceName: x.string('resourceName') })),
+    userIdentity: r.has('userIdentity') ? { arn: r.object('userIdentity').string('arn') } : undefined,
+  });
+  if ((event.eventTime === undefined) === (event.eventSecondsAgo === undefined)) {
+    throw new ScenarioError(r.path('eventTime'), 'give exactly one of eventTime and eventSecondsAgo');
+  }
+  return event;
+}
+
 function readFault(r: FieldReader): ScenarioFault {
   const fault: ScenarioFault = withoutUndefined({
     operation: r.string('operation'),
@@ -687,6 +743,8 @@ export function parseScenario(document: unknown): Scenario {
         connectivityType: n.oneOf('connectivityType', ['public', 'private'] as const),
         publicIp: n.optionalString('publicIp'),
         tags: n.optionalStringMap('tags'),
+        createTime: n.optionalTime('createTime'),
+        createdSecondsAgo: n.optionalNumber('createdSecondsAgo'),
       }),
     ),
     routeTables: r.objects('routeTables', (t) =>
@@ -745,6 +803,7 @@ export function parseScenario(document: unknown): Scenario {
         tags: i.optionalStringMap('tags'),
       }),
     ),
+    cloudTrail: r.optionalObjects('cloudTrail', readCloudTrailEvent),
     faults: r.optionalObjects('faults', readFault),
     randomSeed: r.optionalNumber('randomSeed', { integer: true }),
     verifySignatures: r.optionalBoolean('verifySignatures'),

@@ -1,6 +1,7 @@
 /**
  * The emulator's one loopback HTTP endpoint. AWS requests are routed by the service in their
- * SigV4 credential scope (ec2, autoscaling, eks, sts), authenticated against the scenario's
+ * SigV4 credential scope (ec2, autoscaling, eks, sts; dynamodb, scheduler, sns from
+ * deployed-shape.ts), authenticated against the scenario's
  * principals, passed through injected faults, executed on the world and logged. Paths under
  * /_emulator/ are the control endpoints (state, calls, events, faults, clock).
  */
@@ -12,6 +13,7 @@ import { apiCallEvent, callerIdentity, type CallerIdentity } from './events';
 import type { FaultRegistry } from './faults';
 import { parseFault, type ScenarioPrincipal, ScenarioError } from './scenario';
 import { autoscaling } from './services/autoscaling';
+import { cloudtrail, isCloudTrailRequest, isReadOnlyOperation, recordServedCall } from './services/cloudtrail';
 import { ec2 } from './services/ec2';
 import { eks } from './services/eks';
 import { sts } from './services/sts';
@@ -42,14 +44,21 @@ export interface AwsServerOptions {
   verifySignatures: boolean;
   /** one line per call (main.ts --verbose) */
   log?: (line: string) => void;
+  /** more services by signing name (the deployed shape's DynamoDB, Scheduler, SNS: deployed-shape.ts) */
+  services?: Record<string, ServiceProtocol>;
+  /** more control endpoints: a reply, or undefined when the route is not theirs */
+  controls?: ((method: string, url: URL, body: string) => HttpReply | undefined)[];
 }
 
-const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts };
+const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts, cloudtrail };
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Which service an unauthenticated request meant, so its error comes back in that protocol. */
-function guessService(request: ServiceRequest): ServiceProtocol {
+function guessService(request: ServiceRequest, extra: Record<string, ServiceProtocol> = {}): ServiceProtocol {
+  const recognized = Object.values(extra).find((service) => service.recognizes?.(request));
+  if (recognized) return recognized;
   if (request.path.startsWith('/clusters')) return eks;
+  if (isCloudTrailRequest(request)) return cloudtrail;
   const version = new URLSearchParams(request.body).get('Version') ?? request.query.get('Version');
   if (version === '2011-01-01') return autoscaling;
   if (version === '2011-06-15') return sts;
@@ -58,6 +67,7 @@ function guessService(request: ServiceRequest): ServiceProtocol {
 
 export class AwsEndpoint {
   private readonly calls: CallRecord[] = [];
+  private readonly services: Record<string, ServiceProtocol>;
   private readonly byAccessKey: Map<string, ScenarioPrincipal>;
   private readonly identities = new Map<string, CallerIdentity>();
   private readonly sleeping = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -66,6 +76,7 @@ export class AwsEndpoint {
 
   constructor(private readonly options: AwsServerOptions) {
     this.byAccessKey = new Map(options.principals.map((p) => [p.accessKeyId, p]));
+    this.services = { ...SERVICES, ...options.services };
     for (const p of options.principals) this.identities.set(p.accessKeyId, callerIdentity(p, options.world.startedAt));
   }
 
@@ -154,7 +165,7 @@ export class AwsEndpoint {
     requestId: string,
     sourceIp: string,
   ): Promise<HttpReply> {
-    let service = guessService(request);
+    let service = guessService(request, this.options.services);
     let principal: ScenarioPrincipal | undefined;
     let parsed: ParsedCall | undefined;
     const record = (reply: HttpReply, error?: AwsApiError, faults?: string[]): HttpReply => {
@@ -184,7 +195,7 @@ export class AwsEndpoint {
       throw error;
     }
     if (!auth) return fail(service.errors.missingAuthentication());
-    const scoped = SERVICES[auth.credential.service];
+    const scoped = this.services[auth.credential.service];
     if (!scoped) {
       return record({
         status: 400,
@@ -212,27 +223,38 @@ export class AwsEndpoint {
     const decision = this.options.faults.decide({ service: service.name, operation: parsed.operation, principalArn: principal.arn });
     await this.sleep(decision.latencyMs);
     const emit = (outcome: { error?: AwsApiError; responseElements?: Record<string, unknown> }): void => {
-      if (!parsed?.emitsCloudTrailEvent) return;
+      if (!parsed || isReadOnlyOperation(parsed.operation)) return;
       const world = this.options.world;
-      world.events.emit(
-        apiCallEvent({
-          id: world.ids.uuid(),
-          eventId: world.ids.uuid(),
-          requestId,
-          timeMs: world.clock.now(),
-          account: world.accountId,
-          region: world.region,
-          service: service.name,
-          eventName: parsed.operation,
-          identity,
-          userAgent: String(request.headers['user-agent'] ?? ''),
-          sourceIpAddress: sourceIp,
-          readOnly: false,
-          requestParameters: parsed.params,
-          responseElements: outcome.responseElements ?? null,
-          error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : undefined,
-        }),
-      );
+      const timeMs = world.clock.now();
+      const event = apiCallEvent({
+        id: world.ids.uuid(),
+        eventId: world.ids.uuid(),
+        requestId,
+        timeMs,
+        account: world.accountId,
+        region: world.region,
+        service: service.name,
+        eventName: parsed.operation,
+        identity,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+        sourceIpAddress: sourceIp,
+        readOnly: false,
+        requestParameters: parsed.params,
+        responseElements: outcome.responseElements ?? null,
+        error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : undefined,
+      });
+      // Every mutating call lands in the account's CloudTrail event history (LookupEvents) ...
+      recordServedCall(world, {
+        service: service.name,
+        operation: parsed.operation,
+        params: parsed.params,
+        detail: event.detail,
+        accessKeyId: principal?.accessKeyId ?? '',
+        timeMs,
+        responseElements: outcome.responseElements ?? null,
+      });
+      // ... and those EventBridge rules match on are also delivered as events.
+      if (parsed.emitsCloudTrailEvent) world.events.emit(event);
     };
     if (decision.error) {
       const error =
@@ -245,7 +267,7 @@ export class AwsEndpoint {
       return fail(error, decision.faultIds);
     }
     try {
-      const result = parsed.execute({ world: this.options.world, principal, identity, requestId });
+      const result = await parsed.execute({ world: this.options.world, principal, identity, requestId });
       emit({ responseElements: result.responseElements });
       return record(result.reply, undefined, decision.faultIds);
     } catch (error) {
@@ -302,6 +324,10 @@ export class AwsEndpoint {
         default:
           break;
       }
+      for (const extra of this.options.controls ?? []) {
+        const reply = extra(method, url, body);
+        if (reply) return reply;
+      }
       const faultId = /^DELETE \/_emulator\/faults\/(.+)$/.exec(route)?.[1];
       if (faultId) {
         return this.options.faults.remove(decodeURIComponent(faultId)) ? json(200, { removed: faultId }) : json(404, { message: `no fault ${faultId}` });
@@ -323,6 +349,10 @@ export class AwsEndpoint {
           'DELETE /_emulator/faults/{id}',
           'POST /_emulator/advance {"seconds": n}',
           'GET /_emulator/clusters/{name}/nodes',
+          'GET /_emulator/schedules',
+          'POST /_emulator/schedules/{group}/{name}/fire',
+          'DELETE /_emulator/schedules/{group}/{name}',
+          'GET|DELETE /_emulator/notifications',
         ],
       });
     } catch (error) {

@@ -2,6 +2,7 @@
  * One remediation run for one node group: snapshot → diagnose → plan → execute → verify → report.
  * The only I/O happens through `ports` (adapters); everything between is pure.
  */
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import { describeError, NotFoundError } from './errors';
 import { diagnose, nodesByInstanceId } from './diagnosis';
@@ -9,8 +10,10 @@ import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
 import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
-import type { LedgerPort, Ports, SchedulerPort } from './ports';
-import { blankReport, type Action, type Outcome, type Report, type Verification } from './report';
+import type { LedgerPort, Ports, RecheckRequest, SchedulerPort } from './ports';
+import { blankReport, type Action, type Finding, type FindingCode, type Outcome, type Report, type Trigger, type Verification } from './report';
+import { gatherHistory } from './history';
+import { InMemoryLedger } from './ledger/memory';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
 
@@ -32,8 +35,14 @@ export interface EngineDeps {
   remainingTimeMs?: () => number;
   /** leases and the remediation ledger (DynamoDB when deployed; in-memory in the CLI) */
   ledger?: LedgerPort;
-  /** one-time re-checks instead of sleeping (deployed shape only) */
+  /** one-time re-checks instead of sleeping (deployed shape only): with it, the engine never sleeps */
   scheduler?: SchedulerPort;
+  /** one line per wait (what for, elapsed, deadline): the CLI prints these on stderr */
+  progress?: (message: string) => void;
+  /** owner of the leases this run takes: the Lambda request id; a fresh UUID per node group when absent */
+  runId?: string;
+  /** the AWS account examined (from the function's ARN), put on every report */
+  accountId?: string;
 }
 
 /**
@@ -46,22 +55,38 @@ const NOT_ATTEMPTED: Verification = { status: 'not-attempted', registered: 0, ex
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function emptyReport(clusterName: string, nodegroupName: string, deps: EngineDeps, dryRun: boolean): Report {
-  return blankReport({ clusterName, nodegroupName, region: deps.region, dryRun });
+function emptyReport(clusterName: string, nodegroupName: string, deps: EngineDeps, dryRun: boolean, trigger: Trigger): Report {
+  return {
+    ...blankReport({ clusterName, nodegroupName, region: deps.region, dryRun, trigger }),
+    ...(deps.accountId ? { accountId: deps.accountId } : {}),
+  };
+}
+
+/** The report's trigger for a target: the input's own, else its kind and detail. */
+export function triggerOf(target: Pick<Target, 'trigger' | 'triggerDetail' | 'triggeredBy'>): Trigger {
+  return target.triggeredBy ?? { kind: target.trigger, ...(target.triggerDetail ? { detail: target.triggerDetail } : {}) };
 }
 
 /** Expands a target into (cluster, node group) pairs and runs each; one report per node group. */
-export async function runTarget(target: Target, deps: EngineDeps): Promise<Report[]> {
+export async function runTarget(target: Target, given: EngineDeps): Promise<Report[]> {
+  // Without a ledger table, the ledger lives for this run: a cool-down or a half-done step is
+  // remembered across the node groups of the run only (reports say so).
+  const deps: EngineDeps = given.ledger ? given : { ...given, ledger: new InMemoryLedger() };
   // A payload can ask for a dry run, never lift one: a deployment in dry run stays hands-off.
   const dryRun = deps.config.dryRun || target.dryRun === true;
+  const runOptions: RunOptions = {
+    trigger: target.trigger,
+    triggeredBy: triggerOf(target),
+    ...(target.remediationId ? { remediationId: target.remediationId } : {}),
+  };
   if (target.nodegroupName) {
-    return [await remediateNodegroup(target.clusterName, target.nodegroupName, dryRun, deps, { trigger: target.trigger })];
+    return [await remediateNodegroup(target.clusterName, target.nodegroupName, dryRun, deps, runOptions)];
   }
   let nodegroupNames: string[];
   try {
     nodegroupNames = await deps.ports.eks.listNodegroups(target.clusterName);
   } catch (error) {
-    const report = emptyReport(target.clusterName, '*', deps, dryRun);
+    const report = emptyReport(target.clusterName, '*', deps, dryRun, triggerOf(target));
     return [failed(report, `listing the node groups of ${target.clusterName} failed: ${describeError(error)}`)];
   }
   const reports: Report[] = [];
@@ -70,7 +95,7 @@ export async function runTarget(target: Target, deps: EngineDeps): Promise<Repor
   const routeTablesFixedThisRun: string[] = [];
   for (const nodegroupName of nodegroupNames) {
     const report = await remediateNodegroup(target.clusterName, nodegroupName, dryRun, deps, {
-      trigger: target.trigger,
+      ...runOptions,
       routeTablesFixedThisRun,
     });
     routeTablesFixedThisRun.push(...fixedRouteTables(report.actions));
@@ -91,8 +116,19 @@ function failed(report: Report, reason: string): Report {
 
 export interface RunOptions {
   trigger?: TriggerKind;
+  /** the report's trigger; default: `{ kind: trigger }` */
+  triggeredBy?: Trigger;
+  /** continue this remediation (a re-check); default: a new UUID */
+  remediationId?: string;
   routeTablesFixedThisRun?: readonly string[];
 }
+
+/** How soon after a recycle the first verification re-check runs, and how often after that. */
+export const VERIFY_RECHECK_SECONDS = 60;
+/** A lease outlives the Lambda's remaining time by this much (a crashed run's lease still expires). */
+const LEASE_SLACK_SECONDS = 60;
+/** Lease length outside Lambda (CLI): the longest a run waits, plus the slack. */
+const LEASE_WITHOUT_DEADLINE_SECONDS = 15 * 60;
 
 /**
  * Event triggers (node group created/updated, instance launched) arrive while the new instances
@@ -100,7 +136,7 @@ export interface RunOptions {
  */
 const WAITS_FOR_GRACE: ReadonlySet<TriggerKind> = new Set(['cloudtrail', 'instance-launch']);
 
-function fixedRouteTables(actions: Action[]): string[] {
+export function fixedRouteTables(actions: Action[]): string[] {
   return actions
     .filter((a) => a.status === 'done' && (a.type === 'CREATE_ROUTE' || a.type === 'REPLACE_ROUTE'))
     .map((a) => a.resourceId);
@@ -114,6 +150,12 @@ function graceEndsAt(snapshot: Snapshot, diagnosis: Diagnosis, graceSeconds: num
   return new Date(latestLaunch + graceSeconds * 1000 + 1000);
 }
 
+/**
+ * One node group, start to final report. With a ledger, the run holds the node group's lease
+ * throughout (contract section 3: two runs never act on one node group at once): a run that
+ * finds it held reports SKIPPED and, with a scheduler, schedules a `lease-held` re-check for
+ * when the lease expires. Done and failed actions go to the ledger with their cause.
+ */
 export async function remediateNodegroup(
   clusterName: string,
   nodegroupName: string,
@@ -122,9 +164,112 @@ export async function remediateNodegroup(
   options: RunOptions = {},
 ): Promise<Report> {
   const now = deps.now ?? (() => new Date());
+  const remediationId = options.remediationId ?? randomUUID();
+  const trigger = options.triggeredBy ?? { kind: options.trigger ?? 'manual' };
+  const stamp = (report: Report): Report => ({ ...report, trigger, remediationId });
+  const base = emptyReport(clusterName, nodegroupName, deps, dryRun, trigger);
+  const run = { ...options, remediationId, triggeredBy: trigger };
+  if (!deps.ledger) return stamp(await examineNodegroup(clusterName, nodegroupName, dryRun, deps, run));
+
+  const owner = deps.runId ?? randomUUID();
+  let lease;
+  try {
+    lease = await deps.ledger.acquireLease(clusterName, nodegroupName, owner, leaseSeconds(deps), now());
+  } catch (error) {
+    deps.logger.error('taking the lease failed', { clusterName, nodegroupName, error: describeError(error) });
+    return stamp(failed(base, `Taking the node group's lease failed, so nothing was examined or changed: ${describeError(error)}.`));
+  }
+  if (!lease.acquired) {
+    let reason = `Another run holds it (${lease.heldBy}, until ${lease.expiresAt}); nothing was examined or changed.`;
+    if (deps.scheduler) {
+      const at = new Date(Math.max(Date.parse(lease.expiresAt) + 1000, now().getTime() + 1000));
+      reason += await scheduleRecheck(deps, at, { clusterName, nodegroupName, remediationId, reason: 'lease-held', dryRun });
+    }
+    deps.logger.info('lease held by another run', { clusterName, nodegroupName, heldBy: lease.heldBy, until: lease.expiresAt });
+    return stamp({ ...base, outcome: 'SKIPPED', reason });
+  }
+  try {
+    const report = stamp(await examineNodegroup(clusterName, nodegroupName, dryRun, deps, run));
+    await recordActions(deps, report, trigger, now);
+    return report;
+  } finally {
+    try {
+      await deps.ledger.releaseLease(clusterName, nodegroupName, owner);
+    } catch (error) {
+      // It expires by itself; the report matters more.
+      deps.logger.warn('releasing the lease failed', { clusterName, nodegroupName, error: describeError(error) });
+    }
+  }
+}
+
+/** Enough to cover the run: the Lambda's remaining time (or the longest CLI wait), plus slack. */
+function leaseSeconds(deps: EngineDeps): number {
+  const remaining = deps.remainingTimeMs?.();
+  const run = remaining === undefined ? LEASE_WITHOUT_DEADLINE_SECONDS : Math.ceil(remaining / 1000);
+  return run + LEASE_SLACK_SECONDS;
+}
+
+/** Schedules a re-check; returns the sentence for the report's reason (also when scheduling failed). */
+async function scheduleRecheck(deps: EngineDeps, at: Date, recheck: RecheckRequest): Promise<string> {
+  try {
+    const name = await deps.scheduler!.scheduleRecheck(at, recheck);
+    deps.logger.info('re-check scheduled', { ...recheck, at: at.toISOString(), schedule: name });
+    return ` A ${recheck.reason} re-check is scheduled for ${at.toISOString()}.`;
+  } catch (error) {
+    deps.logger.error('scheduling a re-check failed', { ...recheck, error: describeError(error) });
+    return ` Scheduling the ${recheck.reason} re-check failed (${describeError(error)}); the next sweep will look again.`;
+  }
+}
+
+/** The finding each action type answers, most specific first (the ledger's `cause`). */
+const ACTION_CAUSES: Record<Action['type'], FindingCode[]> = {
+  CREATE_ROUTE: ['NO_DEFAULT_ROUTE'],
+  REPLACE_ROUTE: ['BLACKHOLE_DEFAULT_ROUTE', 'NAT_GATEWAY_NOT_AVAILABLE'],
+  REPLACE_INSTANCES: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
+  SCALE_CYCLE: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
+  CREATE_ACCESS_ENTRY: ['NODE_ROLE_NOT_AUTHORIZED'],
+  RESTORE_SCALING: ['NODEGROUP_LEFT_SCALED_DOWN'],
+};
+
+export function causeOf(action: Action, findings: readonly Finding[]): string {
+  const stated = action.detail['cause'];
+  if (typeof stated === 'string') return stated;
+  const candidates = ACTION_CAUSES[action.type];
+  return candidates.find((code) => findings.some((f) => f.code === code)) ?? candidates[candidates.length - 1]!;
+}
+
+/** One ledger `action` record per done or failed action (a SCALE_CYCLE's detail keeps `original`). */
+async function recordActions(deps: EngineDeps, report: Report, trigger: Trigger, now: () => Date): Promise<void> {
+  for (const action of report.actions.filter((a) => a.status === 'done' || a.status === 'failed')) {
+    try {
+      await deps.ledger!.append({
+        kind: 'action',
+        clusterName: report.clusterName,
+        nodegroupName: report.nodegroupName,
+        time: now().toISOString(),
+        remediationId: report.remediationId!,
+        trigger: trigger.kind,
+        cause: causeOf(action, report.findings),
+        action,
+      });
+    } catch (error) {
+      deps.logger.error('writing the ledger failed', { action: action.type, resourceId: action.resourceId, error: describeError(error) });
+    }
+  }
+}
+
+async function examineNodegroup(
+  clusterName: string,
+  nodegroupName: string,
+  dryRun: boolean,
+  deps: EngineDeps,
+  options: RunOptions & { remediationId: string; triggeredBy: Trigger },
+): Promise<Report> {
+  const now = deps.now ?? (() => new Date());
   const config = { ...deps.config, dryRun };
-  const base = emptyReport(clusterName, nodegroupName, deps, dryRun);
+  const base = emptyReport(clusterName, nodegroupName, deps, dryRun, options.triggeredBy);
   const log = { clusterName, nodegroupName, dryRun };
+  const progress = deps.progress ?? (() => undefined);
 
   const snap = async (): Promise<Snapshot | Report> => {
     try {
@@ -147,17 +292,39 @@ export async function remediateNodegroup(
 
   let diagnosis = diagnose(snapshot, config);
   const judgeableAt = graceEndsAt(snapshot, diagnosis, config.graceSeconds);
-  if (
-    options.trigger && WAITS_FOR_GRACE.has(options.trigger) && judgeableAt &&
-    diagnosis.unregisteredInstanceIds.length === 0 &&
-    judgeableAt.getTime() <= deadline(deps, now).getTime()
-  ) {
+  /** appended to the final reason when a grace-period re-check was scheduled instead of waiting */
+  let graceRecheck = '';
+  const waitsForGrace =
+    options.trigger !== undefined && WAITS_FOR_GRACE.has(options.trigger) && judgeableAt !== undefined &&
+    diagnosis.unregisteredInstanceIds.length === 0;
+  if (waitsForGrace && deps.scheduler) {
+    // Deployed shape: never sleep; the function looks again when the youngest instance is judgeable.
+    graceRecheck = await scheduleRecheck(deps, judgeableAt, {
+      clusterName, nodegroupName, remediationId: options.remediationId, reason: 'grace-period', dryRun,
+    });
+  } else if (waitsForGrace && judgeableAt.getTime() <= deadline(deps, now).getTime()) {
+    const started = now();
     deps.logger.info('waiting for new instances to pass the grace period', { ...log, until: judgeableAt.toISOString() });
+    progress(
+      `${clusterName}/${nodegroupName}: waiting for ${diagnosis.youngInstanceIds.length} new instance(s) to pass the ` +
+        `${config.graceSeconds} s grace period (until ${judgeableAt.toISOString()}, ` +
+        `${Math.ceil((judgeableAt.getTime() - started.getTime()) / 1000)} s)`,
+    );
     await (deps.sleep ?? defaultSleep)(Math.max(0, judgeableAt.getTime() - now().getTime()));
+    progress(`${clusterName}/${nodegroupName}: grace period over after ${Math.round((now().getTime() - started.getTime()) / 1000)} s; looking again`);
     snapshot = await snap();
     if (!isSnapshot(snapshot)) return snapshot;
     diagnosis = diagnose(snapshot, config);
   }
+  try {
+    // The ledger (cool-down, a stranded scale cycle, own route writes) and, for instances on a
+    // working path, who fixed that path after they launched (INSTANCES_BOOTED_BEFORE_FIX).
+    snapshot = await gatherHistory(snapshot, diagnosis, { ledger: deps.ledger, cloudtrail: deps.ports.cloudtrail });
+  } catch (error) {
+    deps.logger.error('reading the remediation ledger failed', { ...log, error: describeError(error) });
+    return failed(base, `Reading the remediation ledger of ${clusterName}/${nodegroupName} failed, so nothing was changed: ${describeError(error)}.`);
+  }
+  diagnosis = diagnose(snapshot, config);
   const thePlan = planActions(snapshot, diagnosis, config, { routeTablesFixedThisRun: options.routeTablesFixedThisRun });
   const report: Report = {
     ...base,
@@ -176,18 +343,32 @@ export async function remediateNodegroup(
   if (settled?.outcome === 'DRY_RUN') {
     // Through execute's dry-run guard: no port is called, and each planned action gets its log line.
     await executePlan(thePlan, deps.ports, { dryRun: true, logger: deps.logger });
-    return { ...report, outcome: 'DRY_RUN', reason: `Dry run: would ${describePlan(thePlan.actions)}${unresolvedTail(thePlan)}.` };
+    return {
+      ...report,
+      outcome: 'DRY_RUN',
+      reason: `Dry run: would ${describePlan(thePlan.actions)}${unresolvedTail(thePlan)}.${graceRecheck}`,
+    };
   }
-  if (settled) return { ...report, ...settled };
+  if (settled) return { ...report, ...settled, reason: `${settled.reason}${graceRecheck}` };
+
+  const sleep = deps.sleep ?? defaultSleep;
+  const executionStarted = now();
+  const execDeadline = executionDeadline(deps, now);
 
   const execution = await executePlan(thePlan, deps.ports, {
     dryRun,
     logger: deps.logger,
     now,
-    sleep: deps.sleep ?? defaultSleep,
+    sleep: (ms: number) => {
+      progress(
+        `${clusterName}/${nodegroupName}: waiting ${Math.round(ms / 1000)} s for the node group to settle ` +
+          `(${Math.round((now().getTime() - executionStarted.getTime()) / 1000)} s elapsed, deadline ${execDeadline.toISOString()})`,
+      );
+      return sleep(ms);
+    },
     // Waits inside a step (a scale cycle) are bounded by the Lambda's time only: stopping one
     // halfway would leave the node group at zero.
-    deadline: executionDeadline(deps, now),
+    deadline: execDeadline,
     pollSeconds: config.pollSeconds,
     ...registrationReader(snapshot, deps),
   });
@@ -206,25 +387,49 @@ export async function remediateNodegroup(
   }
 
   const recycled = execution.actions.some(
-    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE'),
+    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE' || a.type === 'RESTORE_SCALING'),
   );
-  const verification = recycled
-    ? await verifyJoin(deps.ports, snapshot, {
-        expected: expectedNodes(snapshot),
-        replacedInstanceIds: replacedIds(execution.actions, snapshot),
-        logger: deps.logger,
-        deadline: deadline(deps, now),
-        pollSeconds: config.pollSeconds,
-        sleep: deps.sleep ?? defaultSleep,
-        now,
-      })
-    : { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot) };
+  let verifyRecheck = '';
+  let verification: Verification;
+  if (recycled && deps.scheduler) {
+    // Deployed shape: the join is checked by `verify` re-checks, not by polling here.
+    const started = now();
+    verification = { status: 'pending', registered: 0, expected: expectedNodes(snapshot, execution.actions) };
+    verifyRecheck = await scheduleRecheck(deps, new Date(started.getTime() + VERIFY_RECHECK_SECONDS * 1000), {
+      clusterName,
+      nodegroupName,
+      remediationId: options.remediationId,
+      reason: 'verify',
+      replacedInstanceIds: replacedIds(execution.actions, snapshot),
+      verifyUntil: new Date(started.getTime() + config.waitSeconds * 1000).toISOString(),
+      dryRun,
+    });
+  } else if (recycled) {
+    verification = await verifyJoin(deps.ports, snapshot, {
+      expected: expectedNodes(snapshot, execution.actions),
+      replacedInstanceIds: replacedIds(execution.actions, snapshot),
+      logger: deps.logger,
+      deadline: deadline(deps, now),
+      pollSeconds: config.pollSeconds,
+      sleep,
+      now,
+      progress: (registered, expected, until) =>
+        progress(
+          `${clusterName}/${nodegroupName}: waiting for nodes to join (${registered}/${expected} Ready, ` +
+            `${Math.round((now().getTime() - executionStarted.getTime()) / 1000)} s elapsed, deadline ${until.toISOString()})`,
+        ),
+    });
+  } else {
+    verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot, execution.actions) };
+  }
 
   const outcome: Outcome = thePlan.unresolvedReason ? 'UNRESOLVED' : 'REMEDIATED';
   const verified =
     verification.status === 'joined'
       ? ` ${verification.registered}/${verification.expected} node(s) joined and are Ready.`
-      : verification.status === 'pending'
+      : verification.status === 'pending' && verifyRecheck
+        ? ` Verification pending (${verification.registered}/${verification.expected}).${verifyRecheck}`
+        : verification.status === 'pending'
         ? ` Nodes have not joined yet (${verification.registered}/${verification.expected}); check again later.`
         : recycled
           ? ''
@@ -233,8 +438,60 @@ export async function remediateNodegroup(
     ...executed,
     outcome,
     verification,
-    reason: `${capitalize(describePlan(execution.actions))} done.${verified}${unresolvedTail(thePlan)}`,
+    reason: `${capitalize(describePlan(execution.actions))} done.${verified}${unresolvedTail(thePlan)}${graceRecheck}`,
   };
+}
+
+/**
+ * A `verify` re-check (contract section 8): reads registration once for the remediation it
+ * continues. Joined: REMEDIATED with verification joined. Not yet, before `verifyUntil`:
+ * another verify re-check. After: REMEDIATED with verification pending, final.
+ */
+export async function verifyRecheck(recheck: RecheckRequest, dryRun: boolean, deps: EngineDeps, trigger: Trigger): Promise<Report> {
+  const now = deps.now ?? (() => new Date());
+  const { clusterName, nodegroupName, remediationId } = recheck;
+  const base = { ...emptyReport(clusterName, nodegroupName, deps, dryRun, trigger), remediationId };
+  let target;
+  try {
+    const [cluster, nodegroup] = await Promise.all([
+      deps.ports.eks.describeCluster(clusterName),
+      deps.ports.eks.describeNodegroup(clusterName, nodegroupName),
+    ]);
+    target = { region: deps.region, cluster, nodegroup };
+  } catch (error) {
+    if (error instanceof NotFoundError) return { ...base, outcome: 'SKIPPED', reason: `${error.message}; nothing to verify.` };
+    return failed(base, `Reading ${clusterName}/${nodegroupName} to verify remediation ${remediationId} failed: ${describeError(error)}.`);
+  }
+  const expected = expectedFromNodegroup(target.nodegroup);
+  const verification = await verifyJoin(deps.ports, target, {
+    expected,
+    replacedInstanceIds: recheck.replacedInstanceIds ?? [],
+    logger: deps.logger,
+    deadline: now(), // one read: the next one is a re-check, not a sleep
+    pollSeconds: deps.config.pollSeconds,
+    sleep: async () => undefined,
+    now,
+  });
+  const report: Report = { ...base, outcome: 'REMEDIATED', verification, reason: '' };
+  if (verification.status === 'joined') {
+    return { ...report, reason: `${verification.registered}/${verification.expected} node(s) joined and are Ready after remediation ${remediationId}.` };
+  }
+  const until = recheck.verifyUntil ? Date.parse(recheck.verifyUntil) : now().getTime();
+  const next = new Date(now().getTime() + VERIFY_RECHECK_SECONDS * 1000);
+  if (deps.scheduler && now().getTime() < until) {
+    const at = new Date(Math.min(next.getTime(), until));
+    const scheduled = await scheduleRecheck(deps, at, recheck);
+    return { ...report, reason: `Nodes have not joined yet (${verification.registered}/${verification.expected}).${scheduled}` };
+  }
+  return {
+    ...report,
+    reason: `Nodes have not joined by ${new Date(until).toISOString()} (${verification.registered}/${verification.expected}); check the node group.`,
+  };
+}
+
+/** Desired size of the node group (verify re-checks read no Auto Scaling group). */
+function expectedFromNodegroup(nodegroup: Snapshot['nodegroup']): number {
+  return nodegroup.scalingConfig.desiredSize;
 }
 
 function unresolvedTail(thePlan: Plan): string {
@@ -262,6 +519,10 @@ export function describeAction(action: Action): string {
     }
     case 'SCALE_CYCLE':
       return `scale node group ${action.resourceId} to 0 and back`;
+    case 'RESTORE_SCALING': {
+      const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+      return `restore node group ${action.resourceId} to minSize ${o?.minSize}, maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}`;
+    }
     case 'CREATE_ACCESS_ENTRY':
       return `create an access entry for ${String(d['principalArn'])} (type ${String(d['type'])})`;
   }
@@ -276,7 +537,12 @@ function partialProgress(action: Action): string[] {
   }
   if (action.type === 'SCALE_CYCLE' && d['scaledDownTo'] !== undefined) {
     if (d['restoredTo'] !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
-    return [`scaled node group ${action.resourceId} to 0, and it was NOT restored`];
+    const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+    const command = typeof d['restoreCommand'] === 'string' ? `; restore it with: ${d['restoreCommand']}` : '';
+    return [
+      `scaled node group ${action.resourceId} to 0, and it was NOT restored (its original scaling: minSize ${o?.minSize}, ` +
+        `maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}${command})`,
+    ];
   }
   return [];
 }
@@ -293,7 +559,12 @@ function uncapitalize(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function expectedNodes(snapshot: Snapshot): number {
+function expectedNodes(snapshot: Snapshot, actions: Action[] = []): number {
+  // A restore changes the node group's size: the restored desiredSize is what must join.
+  const restored = actions.find((a) => a.type === 'RESTORE_SCALING' && a.status === 'done')?.detail['original'] as
+    | { desiredSize?: number }
+    | undefined;
+  if (typeof restored?.desiredSize === 'number') return restored.desiredSize;
   const asgDesired = snapshot.autoScalingGroups.reduce((sum, g) => sum + g.desiredCapacity, 0);
   return snapshot.autoScalingGroups.length > 0 ? asgDesired : snapshot.nodegroup.scalingConfig.desiredSize;
 }

@@ -20,6 +20,7 @@
  * - Every wait (node group busy or settling) is bounded by `deadline`.
  */
 import { AwsCallError, NotFoundError, ResourceInUseError, RouteAlreadyExistsError, ValidationError } from './errors';
+import { restoreCommand } from './diagnosis/stranded-scaling';
 import type { NodegroupInfo, Plan, RouteInfo, ScalingConfig } from './model';
 import type { Ports } from './ports';
 import type { Action, ActionType } from './report';
@@ -211,6 +212,8 @@ async function runAction(action: Action, context: Context, progress: Progress): 
       return replaceInstances(stringList(action, 'instanceIds'), context, progress);
     case 'SCALE_CYCLE':
       return scaleCycle(scaleCycleDetail(action), context, progress);
+    case 'RESTORE_SCALING':
+      return restoreScaling(scaleCycleDetail(action), context, progress);
   }
 }
 
@@ -245,7 +248,7 @@ function scaleCycleDetail(action: Action): { clusterName: string; nodegroupName:
     !isSize(scaling.maxSize) ||
     !isSize(scaling.desiredSize)
   ) {
-    throw new ValidationError(`SCALE_CYCLE on ${action.resourceId} needs detail.clusterName, nodegroupName and original scaling`, 'detail');
+    throw new ValidationError(`${action.type} on ${action.resourceId} needs detail.clusterName, nodegroupName and original scaling`, 'detail');
   }
   return {
     clusterName,
@@ -419,6 +422,7 @@ async function scaleCycle(
       );
     }
     progress['nodegroupLeftAt'] = scaledDown;
+    progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
     throw new ScaleCycleIncompleteError(`${message(waitError)}; restoring failed (${message(restore.error)}): ${leftAt}`, {
       cause: waitError,
     });
@@ -430,8 +434,27 @@ async function scaleCycle(
     );
   } catch (error) {
     progress['nodegroupLeftAt'] = scaledDown;
+    progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
     throw new ScaleCycleIncompleteError(`restoring the scaling failed (${message(error)}): ${leftAt}`, { cause: error });
   }
+  progress['restoredTo'] = original;
+}
+
+/**
+ * RESTORE_SCALING: puts back the scaling a scale cycle of this tool left below its recorded
+ * original (plan rule 8). Waits until the node group accepts updates; retried while busy.
+ */
+async function restoreScaling(
+  { clusterName, nodegroupName, original }: { clusterName: string; nodegroupName: string; original: ScalingConfig },
+  context: Context,
+  progress: Progress,
+): Promise<void> {
+  progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
+  await waitForNodegroup(context, clusterName, nodegroupName, { drained: false });
+  const updateId = await whileBusy(context, `restoring ${nodegroupName}`, () =>
+    context.ports.eks.updateNodegroupScaling(clusterName, nodegroupName, original),
+  );
+  progress['updateIds'] = [updateId];
   progress['restoredTo'] = original;
 }
 

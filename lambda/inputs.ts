@@ -8,6 +8,8 @@
 import type { Config } from './config';
 import { ValidationError } from './errors';
 import type { SkippedInput, Target } from './model';
+import type { RecheckRequest } from './ports';
+import type { Trigger } from './report';
 
 export type ParsedInput =
   /** Examine these (cluster, node group?) targets. */
@@ -16,13 +18,18 @@ export type ParsedInput =
    * Scheduled sweep with an empty allow-list: the caller lists the region's clusters
    * (EKS ListClusters) and passes them to `targetsForClusters`.
    */
-  | { kind: 'sweep'; trigger: 'sweep'; triggerDetail: string }
+  | { kind: 'sweep'; trigger: 'sweep'; triggerDetail: string; triggeredBy: Trigger }
   /**
    * An instance launch: the caller reads the group's tags (DescribeAutoScalingGroups) and
    * passes them to `resolveAutoScalingGroupTarget`, which maps `eks:cluster-name` /
    * `eks:nodegroup-name` to a target or a SKIPPED reason.
    */
-  | { kind: 'autoscaling-group'; autoScalingGroupName: string; instanceId?: string; triggerDetail: string }
+  | { kind: 'autoscaling-group'; autoScalingGroupName: string; instanceId?: string; triggerDetail: string; triggeredBy?: Trigger }
+  /**
+   * A re-check the function scheduled for itself (input 5). `continuation`: the caller examines
+   * `pending`; `verify`: the caller reads registration only; others: examine the node group again.
+   */
+  | { kind: 'recheck'; recheck: RecheckRequest; triggeredBy: Trigger }
   /** Out of scope: report SKIPPED with the reason, make no AWS call. */
   | { kind: 'skipped'; skipped: SkippedInput };
 
@@ -49,7 +56,8 @@ const ACCEPTED_INPUTS =
   'accepted inputs: an EventBridge "AWS API Call via CloudTrail" event from aws.eks ' +
   '(CreateNodegroup, UpdateNodegroupConfig, UpdateNodegroupVersion), an "EC2 Instance Launch Successful" ' +
   'event from aws.autoscaling, a "Scheduled Event" from aws.events, or a manual payload ' +
-  '{"clusterName": "...", "nodegroupName"?: "...", "dryRun"?: true|false}';
+  '{"clusterName": "...", "nodegroupName"?: "...", "dryRun"?: true|false}, or a re-check the function scheduled ' +
+  '{"recheck": {"clusterName", "nodegroupName", "remediationId", "reason"}}';
 
 type Json = Record<string, unknown>;
 
@@ -68,7 +76,9 @@ export function parseInput(event: unknown, config: Config): ParsedInput {
   }
   const detailType = event['detail-type'];
   const source = event['source'];
-  if (detailType === undefined && source === undefined) return parseManual(event, config);
+  if (detailType === undefined && source === undefined) {
+    return 'recheck' in event ? parseRecheck(event, config) : parseManual(event, config);
+  }
 
   if (typeof detailType === 'string' && CLOUDTRAIL_DETAIL_TYPES.has(detailType) && source === 'aws.eks') {
     return parseCloudTrail(event, config);
@@ -104,6 +114,15 @@ function parseCloudTrail(event: Json, config: Config): ParsedInput {
   const clusterName = decodeClusterName(stringAt(request['name']));
   const nodegroupName = stringAt(request['nodegroupName']) ?? nodegroupFromResponse(detail['responseElements']);
   const triggerDetail = `CloudTrail ${eventName} ${stringAt(detail['eventID']) ?? ''}`.trim();
+  const identity = isObject(detail['userIdentity']) ? detail['userIdentity'] : {};
+  const eventId = stringAt(detail['eventID']) ?? stringAt(event['id']);
+  const caller = stringAt(identity['arn']);
+  const triggeredBy: Trigger = {
+    kind: 'cloudtrail',
+    ...(eventId ? { eventId } : {}),
+    ...(caller ? { caller } : {}),
+    detail: triggerDetail,
+  };
   const skip = (reason: string): ParsedInput => ({
     kind: 'skipped',
     skipped: skippedInput(reason, clusterName, nodegroupName),
@@ -136,7 +155,7 @@ function parseCloudTrail(event: Json, config: Config): ParsedInput {
   }
   const outOfScope = allowListSkipReason(clusterName, config);
   if (outOfScope) return skip(outOfScope);
-  return { kind: 'targets', targets: [{ clusterName, nodegroupName, trigger: 'cloudtrail', triggerDetail }] };
+  return { kind: 'targets', targets: [{ clusterName, nodegroupName, trigger: 'cloudtrail', triggerDetail, triggeredBy }] };
 }
 
 /** The cluster name is a URI parameter; CloudTrail may record it percent-encoded. */
@@ -202,11 +221,19 @@ function parseInstanceLaunch(event: Json): ParsedInput {
     );
   }
   const instanceId = stringAt(detail['EC2InstanceId']);
+  const eventId = stringAt(event['id']);
+  const triggerDetail = `instance ${instanceId ?? '(unknown)'} launched in ${autoScalingGroupName}`;
   return {
     kind: 'autoscaling-group',
     autoScalingGroupName,
     ...(instanceId ? { instanceId } : {}),
-    triggerDetail: `instance ${instanceId ?? '(unknown)'} launched in ${autoScalingGroupName}`,
+    triggerDetail,
+    triggeredBy: {
+      kind: 'instance-launch',
+      ...(eventId ? { eventId } : {}),
+      ...(instanceId ? { instanceId } : {}),
+      detail: triggerDetail,
+    },
   };
 }
 
@@ -236,7 +263,15 @@ export function resolveAutoScalingGroupTarget(
   if (outOfScope) return skip(outOfScope, clusterName, nodegroupName);
   return {
     kind: 'targets',
-    targets: [{ clusterName, nodegroupName, trigger: 'instance-launch', triggerDetail: input.triggerDetail }],
+    targets: [
+      {
+        clusterName,
+        nodegroupName,
+        trigger: 'instance-launch',
+        triggerDetail: input.triggerDetail,
+        triggeredBy: input.triggeredBy ?? { kind: 'instance-launch', detail: input.triggerDetail },
+      },
+    ],
   };
 }
 
@@ -245,8 +280,10 @@ export function resolveAutoScalingGroupTarget(
 function parseSchedule(event: Json, config: Config): ParsedInput {
   const rule = Array.isArray(event['resources']) ? stringAt(event['resources'][0]) : undefined;
   const triggerDetail = `scheduled sweep${rule ? ` (${rule})` : ''}`;
-  if (config.clusterNames.length === 0) return { kind: 'sweep', trigger: 'sweep', triggerDetail };
-  return { kind: 'targets', targets: targetsForClusters(config.clusterNames, config, triggerDetail) };
+  const eventId = stringAt(event['id']);
+  const triggeredBy: Trigger = { kind: 'sweep', ...(eventId ? { eventId } : {}), detail: triggerDetail };
+  if (config.clusterNames.length === 0) return { kind: 'sweep', trigger: 'sweep', triggerDetail, triggeredBy };
+  return { kind: 'targets', targets: targetsForClusters(config.clusterNames, config, triggerDetail, triggeredBy) };
 }
 
 /** One whole-cluster target per cluster in scope (allow-list applied), for a sweep. */
@@ -254,10 +291,11 @@ export function targetsForClusters(
   clusterNames: string[],
   config: Config,
   triggerDetail = 'scheduled sweep',
+  triggeredBy: Trigger = { kind: 'sweep', detail: triggerDetail },
 ): Target[] {
   return [...new Set(clusterNames)]
     .filter((name) => allowListSkipReason(name, config) === undefined)
-    .map((clusterName) => ({ clusterName, trigger: 'sweep', triggerDetail }));
+    .map((clusterName) => ({ clusterName, trigger: 'sweep', triggerDetail, triggeredBy }));
 }
 
 // --- 4. Manual invocation -------------------------------------------------------------------
@@ -305,10 +343,91 @@ function parseManual(payload: Json, config: Config): ParsedInput {
     clusterName,
     trigger: 'manual',
     triggerDetail: 'manual invocation',
+    triggeredBy: { kind: 'manual', detail: 'manual invocation' },
     ...(nodegroupName !== undefined ? { nodegroupName } : {}),
     ...(dryRun !== undefined ? { dryRun } : {}),
   };
   return { kind: 'targets', targets: [target] };
+}
+
+// --- 5. Re-checks the function scheduled for itself -------------------------------------------
+
+export const RECHECK_REASONS = ['grace-period', 'verify', 'lease-held', 'continuation'] as const;
+const RECHECK_FIELDS = ['clusterName', 'nodegroupName', 'remediationId', 'reason', 'pending', 'replacedInstanceIds', 'verifyUntil', 'dryRun'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+function parseRecheck(payload: Json, config: Config): ParsedInput {
+  const extra = Object.keys(payload).filter((key) => key !== 'recheck');
+  if (extra.length > 0) {
+    throw new ValidationError(`Unknown field "${extra[0]}" beside "recheck"; a re-check payload is {"recheck": {...}} only.`, extra[0]);
+  }
+  const recheck = payload['recheck'];
+  if (!isObject(recheck)) throw new ValidationError('"recheck" must be an object.', 'recheck');
+  const allowed = RECHECK_FIELDS.join(', ');
+  for (const field of Object.keys(recheck)) {
+    if (!(RECHECK_FIELDS as readonly string[]).includes(field)) {
+      throw new ValidationError(`Unknown field "recheck.${field}"; allowed fields: ${allowed}.`, `recheck.${field}`);
+    }
+  }
+  const { clusterName, nodegroupName, remediationId, reason, pending, replacedInstanceIds, verifyUntil, dryRun } = recheck;
+  const reasonValue = RECHECK_REASONS.find((r) => r === reason);
+  if (!reasonValue) {
+    throw new ValidationError(
+      `"recheck.reason" must be one of ${RECHECK_REASONS.join(', ')}, got ${JSON.stringify(reason ?? null)}.`,
+      'recheck.reason',
+    );
+  }
+  const nodegroupRef = (value: unknown, field: string): { clusterName: string; nodegroupName: string } => {
+    const ref = isObject(value) ? value : {};
+    if (typeof ref['clusterName'] !== 'string' || !CLUSTER_NAME.test(ref['clusterName'])) {
+      throw new ValidationError(`"${field}.clusterName" must be an EKS cluster name, got ${JSON.stringify(ref['clusterName'] ?? null)}.`, `${field}.clusterName`);
+    }
+    if (typeof ref['nodegroupName'] !== 'string' || !NODEGROUP_NAME.test(ref['nodegroupName'])) {
+      throw new ValidationError(`"${field}.nodegroupName" must be an EKS node group name, got ${JSON.stringify(ref['nodegroupName'] ?? null)}.`, `${field}.nodegroupName`);
+    }
+    return { clusterName: ref['clusterName'], nodegroupName: ref['nodegroupName'] };
+  };
+  const target = nodegroupRef({ clusterName, nodegroupName }, 'recheck');
+  if (typeof remediationId !== 'string' || !UUID.test(remediationId)) {
+    throw new ValidationError(`"recheck.remediationId" must be a UUID, got ${JSON.stringify(remediationId ?? null)}.`, 'recheck.remediationId');
+  }
+  const request: RecheckRequest = { ...target, remediationId, reason: reasonValue };
+  if (pending !== undefined) {
+    if (!Array.isArray(pending)) throw new ValidationError('"recheck.pending" must be a list of {clusterName, nodegroupName}.', 'recheck.pending');
+    request.pending = pending.map((p, i) => nodegroupRef(p, `recheck.pending[${i}]`));
+  }
+  if (reasonValue === 'continuation' && (request.pending?.length ?? 0) === 0) {
+    throw new ValidationError('A continuation re-check needs "recheck.pending": the node groups not yet examined.', 'recheck.pending');
+  }
+  if (replacedInstanceIds !== undefined) {
+    if (!Array.isArray(replacedInstanceIds) || !replacedInstanceIds.every((id) => typeof id === 'string' && INSTANCE_ID.test(id))) {
+      throw new ValidationError('"recheck.replacedInstanceIds" must be a list of EC2 instance ids (i-...).', 'recheck.replacedInstanceIds');
+    }
+    request.replacedInstanceIds = replacedInstanceIds as string[];
+  }
+  if (verifyUntil !== undefined) {
+    if (typeof verifyUntil !== 'string' || Number.isNaN(Date.parse(verifyUntil))) {
+      throw new ValidationError(`"recheck.verifyUntil" must be an ISO-8601 time, got ${JSON.stringify(verifyUntil)}.`, 'recheck.verifyUntil');
+    }
+    request.verifyUntil = verifyUntil;
+  }
+  if (dryRun !== undefined) {
+    if (typeof dryRun !== 'boolean') {
+      throw new ValidationError(`"recheck.dryRun" must be true or false, got ${JSON.stringify(dryRun)}.`, 'recheck.dryRun');
+    }
+    request.dryRun = dryRun;
+  }
+  const triggeredBy: Trigger = { kind: 'recheck', reason: reasonValue, detail: `${reasonValue} re-check of remediation ${remediationId}` };
+  if (reasonValue !== 'continuation') {
+    const outOfScope = allowListSkipReason(target.clusterName, config);
+    if (outOfScope) {
+      return { kind: 'skipped', skipped: { ...skippedInput(outOfScope, target.clusterName, target.nodegroupName), ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}) } };
+    }
+  } else {
+    request.pending = request.pending!.filter((p) => allowListSkipReason(p.clusterName, config) === undefined);
+  }
+  return { kind: 'recheck', recheck: request, triggeredBy };
 }
 
 function skippedInput(reason: string, clusterName?: string, nodegroupName?: string): SkippedInput {

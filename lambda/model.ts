@@ -17,6 +17,10 @@ export interface Target {
   dryRun?: boolean;
   /** Free-form description of the triggering event, for logs. */
   triggerDetail?: string;
+  /** The report's `trigger` (event id / caller / instance id); default: built from `trigger` and `triggerDetail`. */
+  triggeredBy?: Trigger;
+  /** A re-check continues this remediation (contract section 8): its reports carry the same id. */
+  remediationId?: string;
 }
 
 /** An input the handler must not act on, with the reason (outcome SKIPPED). */
@@ -78,6 +82,8 @@ export interface AutoScalingGroupInfo {
   desiredCapacity: number;
   tags: Record<string, string>;
   instances: { instanceId: string; lifecycleState: string; healthStatus: string; availabilityZone: string }[];
+  /** subnets the group launches into (VPCZoneIdentifier); absent when the adapter did not read it */
+  subnetIds?: string[];
 }
 
 export interface InstanceInfo {
@@ -147,6 +153,8 @@ export interface NatGatewayInfo {
   connectivityType: string;
   /** the Elastic IP the NAT gateway sends traffic from (public NAT gateways) */
   publicIp?: string;
+  /** ISO-8601 CreateTime (absent when EC2 did not return it) */
+  createTime?: string;
 }
 
 export interface InternetGatewayInfo {
@@ -280,6 +288,44 @@ export interface Snapshot {
   instances: InstanceInfo[];
   registration: RegistrationSnapshot;
   network: NetworkSnapshot;
+  /**
+   * What changed on the paths of unregistered instances, and what this tool did to the node
+   * group (lambda/history.ts). Absent when not gathered (no unregistered instance on a working path).
+   */
+  history?: PathHistory;
+}
+
+/** One change that can complete a node's path to the AWS APIs (a route, an association, a NAT gateway, an endpoint). */
+export interface PathChange {
+  /** where the fact comes from: this tool's ledger, CloudTrail LookupEvents, or DescribeNatGateways CreateTime */
+  source: 'ledger' | 'cloudtrail' | 'nat-gateway-create-time';
+  /** CreateRoute, ReplaceRoute, AssociateRouteTable, CreateNatGateway, ... */
+  eventName: string;
+  /** ISO-8601 */
+  time: string;
+  /** the caller's ARN (CloudTrail userIdentity.arn, or this tool for the ledger) */
+  by?: string;
+  /** ids the change touched (rtb-, subnet-, nat-, vpce-, igw-) */
+  resourceIds: string[];
+  eventId?: string;
+}
+
+/** A record of this tool's own remediation ledger, as the plan reads it. */
+export interface LedgerEntry {
+  time: string;
+  remediationId: string;
+  cause: string;
+  action: Action;
+}
+
+export interface PathHistory {
+  changes: PathChange[];
+  /** done/failed actions this tool recorded for the node group (newest first), from the ledger */
+  ledger: LedgerEntry[];
+  /** false when the ledger lives only in this process (no ledger table) */
+  ledgerDurable: boolean;
+  /** set when CloudTrail could not be read (the other sources still count) */
+  cloudTrailUnavailable?: string;
 }
 
 /** The effective egress path of one subnet, as diagnosed. */

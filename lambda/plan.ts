@@ -51,6 +51,9 @@ import {
   nodegroupSubnetIds,
   type RouteTableGroup,
 } from './diagnosis/routes';
+import { bootedBeforeFixInstanceIds } from './diagnosis/booted-before-fix';
+import { brokenLaunchTables, launchTables } from './diagnosis/launch-subnets';
+import { strandedScaling } from './diagnosis/stranded-scaling';
 import type {
   Diagnosis,
   InstanceInfo,
@@ -62,9 +65,12 @@ import type {
 } from './model';
 import type { Action, Outcome } from './report';
 
-type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> & {
-  allowInternetEgress?: boolean;
-};
+type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
+  Partial<Pick<Config, 'recycleCooldownSeconds' | 'allowInternetEgress'>>;
+
+/** Contract section 4's default for --recycle-cooldown-seconds. */
+const DEFAULT_RECYCLE_COOLDOWN_SECONDS = 3600;
+const RECYCLE_TYPES: ReadonlySet<Action['type']> = new Set(['REPLACE_INSTANCES', 'SCALE_CYCLE']);
 
 /** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
 const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
@@ -83,6 +89,31 @@ export interface PlanOptions {
 }
 
 export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfig, options: PlanOptions = {}): Plan {
+  // Rule 8 (never strand a node group): a scale cycle of this tool that left the node group below
+  // its recorded scaling is undone first, before any other rule — even while a blocker stands,
+  // since putting back what this tool took away is no remediation of its own.
+  const stranded = strandedScaling(snapshot);
+  if (!stranded) return planRemediation(snapshot, diagnosis, config, options, false);
+  const detail = {
+    clusterName: snapshot.nodegroup.clusterName,
+    nodegroupName: snapshot.nodegroup.nodegroupName,
+    original: stranded.original,
+    current: stranded.current,
+    strandedBy: { remediationId: stranded.remediationId, time: stranded.time },
+    cause: 'NODEGROUP_LEFT_SCALED_DOWN',
+  };
+  const restore: Action = { type: 'RESTORE_SCALING', resourceId: snapshot.nodegroup.nodegroupName, status: 'planned', detail };
+  const rest = planRemediation(snapshot, diagnosis, config, options, true);
+  return { ...rest, actions: [restore, ...rest.actions] };
+}
+
+function planRemediation(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: PlanConfig,
+  options: PlanOptions,
+  restoring: boolean,
+): Plan {
   const fixedThisRun = new Set(options.routeTablesFixedThisRun ?? []);
   const unresolved: string[] = [];
   const candidates = recyclableCandidates(snapshot, diagnosis, config);
@@ -105,22 +136,50 @@ export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfi
   const routeActions: Action[] = [];
   const fixedInstances: InstanceInfo[] = [];
   const workingGroups: RouteTableGroup[] = [];
+  const bootedBeforeFix = bootedBeforeFixInstanceIds(diagnosis.findings);
+  let bootedOnly = true;
   for (const group of groups) {
     const decision = routeDecision(group, snapshot, config);
     if (decision.kind === 'action') {
       routeActions.push(decision.action);
       fixedInstances.push(...group.instances);
+      bootedOnly = false;
     } else if (decision.kind === 'working' && fixedThisRun.has(group.table.routeTableId)) {
       fixedInstances.push(...group.instances); // Rule 7: fixed by this run, just not by this plan
     } else if (decision.kind === 'working') {
-      workingGroups.push(group);
+      // Rule 9: the path works now but was made to work after these instances launched.
+      const booted = group.instances.filter((i) => bootedBeforeFix.has(i.instanceId));
+      const others = group.instances.filter((i) => !bootedBeforeFix.has(i.instanceId));
+      fixedInstances.push(...booted);
+      if (others.length > 0) workingGroups.push({ ...group, instances: others, subnetIds: [...new Set(others.map((i) => i.subnetId))].sort() });
     } else {
       unresolved.push(decision.reason);
     }
   }
   if (workingGroups.length > 0) unresolved.push(workingPathReason(workingGroups, snapshot));
 
-  const recycle = recycleActions(snapshot, fixedInstances, config);
+  // The cause a recycle is recorded under (ledger `cause`, the cool-down's key): instances that
+  // booted before a fix made by someone else (or an earlier run), or unregistered ones behind a route this plan writes.
+  const cause = bootedOnly ? 'INSTANCES_BOOTED_BEFORE_FIX' : 'NODES_NOT_REGISTERED';
+  let recycle = recycleActions(snapshot, fixedInstances, config);
+  const cooldown = recycle.actions.length > 0 ? cooldownOf(snapshot, cause, config) : undefined;
+  if (cooldown?.refusal) {
+    // Rule 10: at most one recycle per cool-down for the same cause, whoever asks.
+    recycle = { actions: [], unresolved: [cooldown.refusal] };
+  } else if (cooldown) {
+    recycle = { ...recycle, actions: recycle.actions.map((a) => ({ ...a, detail: { ...a.detail, cause, cooldown: cooldown.detail } })) };
+  }
+  // Rule 11: every subnet a replacement (or a restored node group) can land in gets a working
+  // path first, under the same rules; a path that may not be fixed means no recycle.
+  if (recycle.actions.length > 0 || restoring) {
+    const launch = launchRouteActions(snapshot, config, new Set([...routeActions.map((a) => a.resourceId), ...fixedThisRun]));
+    routeActions.push(...launch.actions);
+    if (launch.unresolved.length > 0 && recycle.actions.length > 0) {
+      recycle = { actions: [], unresolved: [...recycle.unresolved, `nothing is recycled, because a replacement could land where the path is broken: ${launch.unresolved.join('; ')}`] };
+    } else if (launch.unresolved.length > 0) {
+      unresolved.push(`new instances may land where the path is broken: ${launch.unresolved.join('; ')}`);
+    }
+  }
   unresolved.push(...recycle.unresolved);
   const actions = [...routeActions, ...recycle.actions];
 
@@ -256,6 +315,61 @@ function workingPathReason(groups: RouteTableGroup[], snapshot: Snapshot): strin
     'check the node IAM role and its access entry, security groups and the bootstrap logs ' +
     '(if the route was only just fixed, those instances booted without it and need replacing)'
   );
+}
+
+// --- Rules 10-11: recycle cool-down, every launch subnet ----------------------------------------
+
+interface Cooldown {
+  /** set when the cool-down refuses the recycle */
+  refusal?: string;
+  detail: { seconds: number; nextAllowedAt: string; scope: string };
+}
+
+/** The cool-down of a recycle for `cause` (from the ledger: this tool's done recycles, whoever triggered them). */
+function cooldownOf(snapshot: Snapshot, cause: string, config: PlanConfig): Cooldown | undefined {
+  const seconds = config.recycleCooldownSeconds ?? DEFAULT_RECYCLE_COOLDOWN_SECONDS;
+  const now = Date.parse(snapshot.takenAt);
+  const scope = snapshot.history?.ledgerDurable
+    ? 'remediation ledger (holds across invocations)'
+    : 'this run only (no ledger table: a later run does not know about this recycle)';
+  const last = (snapshot.history?.ledger ?? []).find(
+    (e) => RECYCLE_TYPES.has(e.action.type) && e.action.status === 'done' && e.cause === cause,
+  );
+  const lastAt = last ? Date.parse(last.time) : undefined;
+  if (!last || lastAt === undefined || seconds <= 0 || lastAt + seconds * 1000 <= now) {
+    return { detail: { seconds, nextAllowedAt: new Date(now + seconds * 1000).toISOString(), scope } };
+  }
+  const nextAllowedAt = new Date(lastAt + seconds * 1000).toISOString();
+  return {
+    refusal:
+      `the node group was already recycled for ${cause} at ${last.time} (remediation ${last.remediationId}); ` +
+      `the recycle cool-down (${seconds}s) allows the next attempt at ${nextAllowedAt}`,
+    detail: { seconds, nextAllowedAt, scope },
+  };
+}
+
+/** Route writes for every broken launch subnet not already planned, or why one may not be written. */
+function launchRouteActions(
+  snapshot: Snapshot,
+  config: PlanConfig,
+  plannedTableIds: ReadonlySet<string>,
+): { actions: Action[]; unresolved: string[] } {
+  const actions: Action[] = [];
+  const unresolved: string[] = [];
+  const { subnetsWithoutTable } = launchTables(snapshot);
+  if (subnetsWithoutTable.length > 0) unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
+  for (const launch of brokenLaunchTables(snapshot)) {
+    if (plannedTableIds.has(launch.table.routeTableId)) continue;
+    if (launch.verdict.kind === 'internet-gateway') {
+      unresolved.push(`${launch.subnetIds.join(', ')} route 0.0.0.0/0 to an internet gateway but assign no public IP on launch`);
+      continue;
+    }
+    const group: RouteTableGroup = { table: launch.table, viaMainTable: launch.viaMainTable, subnetIds: launch.subnetIds, instances: [] };
+    const decision = routeDecision(group, snapshot, config);
+    if (decision.kind === 'action') actions.push({ ...decision.action, detail: { ...decision.action.detail, launchSubnet: true } });
+    else if (decision.kind === 'unresolved') unresolved.push(decision.reason);
+  }
+  return { actions, unresolved };
 }
 
 // --- Rules 5-7: recycling ---------------------------------------------------------------------

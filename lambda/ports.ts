@@ -73,16 +73,51 @@ export interface KubernetesPort {
   listNodegroupNodes(target: KubernetesTarget, nodegroupName: string): Promise<NodeInfo[]>;
 }
 
+/** One management event as CloudTrail LookupEvents returns it, reduced to what the diagnosis reads. */
+export interface CloudTrailEventInfo {
+  eventId: string;
+  eventName: string;
+  /** ISO-8601 */
+  eventTime: string;
+  /** e.g. ec2.amazonaws.com */
+  eventSource?: string;
+  /** userIdentity.arn from the CloudTrailEvent JSON, else the event's Username */
+  callerArn?: string;
+  /** the event's Resources (ResourceName: rtb-..., subnet-..., nat-...) */
+  resourceNames: string[];
+  /** the call failed (errorCode in the CloudTrailEvent JSON): it changed nothing */
+  errorCode?: string;
+}
+
+export interface CloudTrailPort {
+  /**
+   * LookupEvents with LookupAttributes ResourceName=`resourceName`, between `startTime` and
+   * `endTime`, newest first; at most `maxEvents` (bounded paging). Management events, 90 days.
+   */
+  lookupResourceEvents(resourceName: string, startTime: Date, endTime: Date, maxEvents?: number): Promise<CloudTrailEventInfo[]>;
+}
+
 export interface Ports {
   eks: EksPort;
   ec2: Ec2Port;
   autoscaling: AutoScalingPort;
   kubernetes: KubernetesPort;
+  /** optional: without it, INSTANCES_BOOTED_BEFORE_FIX relies on the ledger and NAT gateway creation times */
+  cloudtrail?: CloudTrailPort;
+}
+
+/** One finished report as a notification: a subject, the JSON report for machines, a text for people. */
+export interface ReportNotification {
+  subject: string;
+  /** the report of contract section 2, serialized */
+  json: string;
+  /** a readable rendering (lambda/render.ts), for e-mail */
+  text: string;
 }
 
 /** Where finished reports go besides the log (SNS in Lambda; nothing in the CLI). */
 export interface ReportPublisher {
-  publish(subject: string, message: string): Promise<void>;
+  publish(notification: ReportNotification): Promise<void>;
 }
 
 // --- Deployed shape (contract section 8): leases, the remediation ledger, re-checks --------------

@@ -40,11 +40,21 @@ export type FindingCode =
   /** A NAT gateway override was given but fails the safety rules. */
   | 'NAT_GATEWAY_OVERRIDE_REJECTED'
   /** Registered nodes exist but are NotReady (reported, never acted on). */
-  | 'NODES_NOT_READY';
+  | 'NODES_NOT_READY'
+  /** A scale cycle of this tool left the node group below its recorded scaling (restored first). */
+  | 'NODEGROUP_LEFT_SCALED_DOWN';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export type ActionType = 'CREATE_ROUTE' | 'REPLACE_ROUTE' | 'REPLACE_INSTANCES' | 'SCALE_CYCLE' | 'CREATE_ACCESS_ENTRY';
+export type ActionType =
+  | 'CREATE_ROUTE'
+  | 'REPLACE_ROUTE'
+  | 'REPLACE_INSTANCES'
+  | 'SCALE_CYCLE'
+  | 'CREATE_ACCESS_ENTRY'
+  // Extension (the contract allows more): puts back the scaling a scale cycle of this tool left
+  // below its recorded original (detail: clusterName, nodegroupName, original, current, strandedBy).
+  | 'RESTORE_SCALING';
 
 /** What caused a run (contract section 2): the kind, and the event id / caller / instance id behind it. */
 export interface Trigger {
@@ -107,7 +117,7 @@ export interface Report {
   actions: Action[];
   verification: Verification;
   /** what caused the run; every report carries one (contract section 2) */
-  trigger?: Trigger;
+  trigger: Trigger;
   /** the AWS account the run examined (organisation shape: central consumers tell members apart) */
   accountId?: string;
   /** one id per remediation, carried by the re-checks that continue it (contract section 8) */
@@ -116,7 +126,7 @@ export interface Report {
 
 /** A report with nothing examined yet: engine and handler fill in what they learn. */
 export function blankReport(
-  target: { clusterName: string; nodegroupName: string; region: string; dryRun: boolean },
+  target: { clusterName: string; nodegroupName: string; region: string; dryRun: boolean; trigger: Trigger },
   outcome: Outcome = 'HEALTHY',
   reason = '',
 ): Report {

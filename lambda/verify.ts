@@ -36,6 +36,8 @@ export interface VerifyOptions {
   sleep: (ms: number) => Promise<void>;
   now: () => Date;
   logger?: VerifyLogger;
+  /** called before each wait between polls: Ready nodes so far, how many are expected, the deadline */
+  progress?: (registered: number, expected: number, deadline: Date) => void;
 }
 
 /** What verification needs from the snapshot (the engine passes the whole snapshot). */
@@ -83,6 +85,7 @@ export async function verifyJoin(ports: Ports, target: VerifyTarget, options: Ve
     if (registered >= expected) return { status: 'joined', registered, expected };
     if (now().getTime() + pollMs > options.deadline.getTime()) return { status: 'pending', registered, expected };
     logger?.info('waiting for nodes to join', { nodegroupName, registered, expected });
+    options.progress?.(registered, expected, options.deadline);
     await sleep(pollMs);
   }
 }

@@ -25,6 +25,15 @@ export const CONTEXT_KEYS = {
   waitSeconds: 'seconds to wait for nodes to join after the fix',
   optOutTag: 'KEY=VALUE tag that opts a node group out',
   pollSeconds: 'seconds between verification polls',
+  allowInternetEgress: 'true: allow a NAT route on an endpoint-only subnet',
+  createNodeAccessEntry: "true: create the node role's missing EKS access entry",
+  recycleCooldownSeconds: 'minimum seconds between two recycles of one node group for the same cause',
+  readConsoleOutput: 'true: attach serial-console evidence (ec2:GetConsoleOutput)',
+  concurrency: 'node groups a sweep examines at once, 1..64',
+  reservedConcurrency: 'reserved concurrency of the function (a cap, not a lock), 1..1000',
+  tracing: 'false: no X-Ray active tracing / Powertools Tracer',
+  account: 'deploy to this account id (default: none in the template, ${AWS::AccountId})',
+  region: 'deploy to this region (default: none in the template, ${AWS::Region})',
   timeoutSeconds: 'function timeout, 60..900',
   memorySize: 'function memory in MB',
   sweepSchedule: 'rate(...) or cron(...), or "off" to disable the periodic sweep',
@@ -35,6 +44,7 @@ export const CONTEXT_KEYS = {
   reportTopicArn: 'publish reports to this existing SNS topic',
   createReportTopic: 'true: create an encrypted SNS topic for reports',
   alarmTopicArn: 'SNS topic notified by the alarms',
+  createAlarmTopic: 'true: create an encrypted SNS topic the alarms notify',
   createAccessEntries: 'false: do not create EKS access entries (CONFIG_MAP clusters)',
   kubernetesGroups: 'comma-separated Kubernetes groups for the access entries instead of the view access policy',
   routeTableVpcIds: 'comma-separated VPC ids: only their route tables may be written',
@@ -45,12 +55,21 @@ export type ContextKey = keyof typeof CONTEXT_KEYS;
 export interface AppSettings {
   readonly stackName: string;
   readonly stackProps: NodeJoinRemediatorStackProps;
+  /**
+   * Only from explicit `-c account=` / `-c region=`: never from CDK_DEFAULT_ACCOUNT/REGION, which
+   * the CDK CLI always sets (us-east-1 when nothing is configured) and which would bake one region
+   * into every ARN. Undefined: the template uses ${AWS::AccountId} / ${AWS::Region}.
+   */
+  readonly env: { readonly account?: string; readonly region?: string };
 }
 
 const SWEEP_OFF = ['off', 'false', 'none', 'disabled'];
 const SCHEDULE_EXPRESSION = /^(rate|cron)\(.+\)$/;
 const RETENTION_DAYS = new Set(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+/** Commercial, China, GovCloud and ISO partitions' region names, e.g. us-west-2, cn-north-1, us-gov-west-1. */
+export const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 
 /**
  * @param context every context value of the app (`app.node.getAllContext()`); keys that look like
@@ -78,6 +97,11 @@ export function appSettingsFromContext(context: Record<string, unknown>): AppSet
     waitSeconds: text('waitSeconds'),
     optOutTag: text('optOutTag'),
     pollSeconds: text('pollSeconds'),
+    allowInternetEgress: text('allowInternetEgress'),
+    createNodeAccessEntry: text('createNodeAccessEntry'),
+    recycleCooldownSeconds: text('recycleCooldownSeconds'),
+    readConsoleOutput: text('readConsoleOutput'),
+    concurrency: text('concurrency'),
   };
   const config = parseConfig(raw, (key) => key);
 
@@ -97,8 +121,18 @@ export function appSettingsFromContext(context: Record<string, unknown>): AppSet
   }
 
   const sweep = parseSweepSchedule(text('sweepSchedule'));
+  const reservedText = text('reservedConcurrency');
+  const account = text('account');
+  const region = text('region');
+  if (account !== undefined && !ACCOUNT_ID.test(account)) {
+    throw new ValidationError(`account must be a 12-digit AWS account id, got "${account}"`, 'account');
+  }
+  if (region !== undefined && !REGION_NAME.test(region)) {
+    throw new ValidationError(`region must be an AWS region name like us-west-2, got "${region}"`, 'region');
+  }
   return {
     stackName,
+    env: { account, region },
     stackProps: {
       remediator: {
         dryRun: config.dryRun,
@@ -110,6 +144,14 @@ export function appSettingsFromContext(context: Record<string, unknown>): AppSet
         waitSeconds: config.waitSeconds,
         optOutTag: config.optOutTag,
         pollSeconds: config.pollSeconds,
+        allowInternetEgress: config.allowInternetEgress,
+        createNodeAccessEntry: config.createNodeAccessEntry,
+        recycleCooldownSeconds: config.recycleCooldownSeconds,
+        readConsoleOutput: config.readConsoleOutput,
+        concurrency: config.concurrency,
+        reservedConcurrency: reservedText === undefined ? undefined : parseWholeNumber(reservedText, 'reservedConcurrency'),
+        tracing: flag('tracing'),
+        createAlarmTopic: flag('createAlarmTopic'),
         timeout: timeoutText === undefined ? undefined : Duration.seconds(parseTimeoutSeconds(timeoutText)),
         memorySize: memoryText === undefined ? undefined : parseWholeNumber(memoryText, 'memorySize'),
         logRetention: retentionText === undefined ? undefined : parseRetention(retentionText),
@@ -135,17 +177,48 @@ function contextText(value: unknown, key: string): string | undefined {
   throw new ValidationError(`context ${key} must be a string, number, boolean or list of strings, got ${JSON.stringify(value)}`, key);
 }
 
-function rejectUnknownKeys(context: Record<string, unknown>): void {
-  const known = new Set<string>(Object.keys(CONTEXT_KEYS));
+/** Keys this app reads besides the knobs (e.g. the organisation shape's keys); set by `rejectUnknownKeys` callers. */
+function rejectUnknownKeys(context: Record<string, unknown>, knownKeys: readonly string[] = Object.keys(CONTEXT_KEYS)): void {
+  const known = new Set<string>(knownKeys);
   for (const key of Object.keys(context)) {
     // CDK's own keys carry ':' '/' '@' or '-' (feature flags, aws:cdk:*, cli-telemetry...).
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key) || known.has(key)) continue;
-    const suggestion = [...known].find((candidate) => candidate.toLowerCase().startsWith(key.toLowerCase()) || key.toLowerCase().startsWith(candidate.toLowerCase()));
+    const suggestion = closestKey(key, [...known]);
     throw new ValidationError(
       `unknown context key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known keys: ${[...known].join(', ')}`,
       key,
     );
   }
+}
+
+/**
+ * The known key a typo most likely meant: one that starts with it (or that it starts with), else
+ * the nearest by edit distance within a third of its length. Hand-written: a dozen lines for a
+ * synth-time hint do not justify a runtime dependency.
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const byPrefix = known.find((candidate) => candidate.toLowerCase().startsWith(lower) || lower.startsWith(candidate.toLowerCase()));
+  if (byPrefix !== undefined) return byPrefix;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance <= Math.max(2, Math.floor(candidate.length / 3)) && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function parseSweepSchedule(value: string | undefined): { sweepEnabled?: boolean; sweepSchedule?: events.Schedule } {

@@ -7,12 +7,13 @@ import { appSettingsFromContext } from './app-context';
 import { addNagPacks } from './nag';
 import { NodeJoinRemediatorStack } from './node-join-remediator-stack';
 
-export function buildRemediatorApp(app: App, env: NodeJS.ProcessEnv = process.env): NodeJoinRemediatorStack {
+export function buildRemediatorApp(app: App): NodeJoinRemediatorStack {
   const settings = appSettingsFromContext(app.node.getAllContext());
   addNagPacks(app);
   return new NodeJoinRemediatorStack(app, settings.stackName, {
     ...settings.stackProps,
-    // Set by the CDK CLI from the current credentials; when absent the template stays environment-agnostic.
-    env: { account: env.CDK_DEFAULT_ACCOUNT, region: env.CDK_DEFAULT_REGION },
+    // Only an explicit -c account= / -c region= pins the environment; CDK_DEFAULT_ACCOUNT/REGION
+    // (always set by the CDK CLI) are ignored on purpose, so the template stays region-neutral.
+    env: settings.env,
   });
 }

@@ -76,6 +76,8 @@ export class NodeJoinRemediatorStack extends Stack {
     new CfnOutput(this, 'EventDeliveryDlqUrl', { value: this.remediator.eventDeliveryDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'FailedInvocationQueueUrl', { value: this.remediator.failedInvocationQueue.queueUrl });
     if (this.reportTopic) new CfnOutput(this, 'ReportTopicArn', { value: this.reportTopic.topicArn });
+    if (this.remediator.alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: this.remediator.alarmTopic.topicArn, description: 'Subscribe to receive the alarms' });
+    new CfnOutput(this, 'LedgerTableName', { value: this.remediator.ledgerTable.tableName, description: 'Leases and the remediation ledger' });
   }
 
   private importNetwork(network: FunctionNetwork): Pick<NodeJoinRemediatorProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {

@@ -5,25 +5,32 @@
 import * as path from 'path';
 import { Annotations, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { MonitoringFacade } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambda/config';
+import { LEDGER_TABLE } from '../lambda/ledger/schema';
 import { ValidationError } from '../lambda/errors';
 import type { Outcome } from '../lambda/report';
-import { BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from './bundling';
+import { BUNDLE_ALIASES, BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from './bundling';
 import { nodegroupApiCallPattern, nodegroupInstanceLaunchPattern } from './event-patterns';
 import { wildcardResourceFindings } from './nag';
-import { remediatorPolicyGroups, vpcNetworkInterfaceGroup, type PolicyGroup } from './permissions';
+import { fleetStateGroup, remediatorPolicyGroups, SCHEDULER_SERVICE, vpcNetworkInterfaceGroup, type PolicyGroup } from './permissions';
+import { createRemediatorMonitoring } from './remediator-monitoring';
 import { resolveRemediatorSettings, type RemediatorKnobs, type RemediatorSettings } from './remediator-settings';
 
 /** The EMF metric the handler emits once per report (Powertools Metrics adds the `service` dimension). */
@@ -40,8 +47,15 @@ export const DEFAULT_ACCESS_POLICY_NAME = 'AmazonEKSAdminViewPolicy';
 /** Kubernetes group bound by deploy/kubernetes/node-reader-rbac.yaml to get/list on nodes only. */
 export const NODE_READER_GROUP = 'eks-node-join-remediator-node-readers';
 
-/** One invocation at a time: no two runs can work on the same node group at once. */
-export const RESERVED_CONCURRENCY = 1;
+/**
+ * Default cap on concurrent invocations. Not a lock: the per-node-group lease in the ledger table
+ * keeps two runs off one node group (contract section 8); the cap bounds the AWS API load and
+ * the share of the account's concurrency the function can take.
+ */
+export const DEFAULT_RESERVED_CONCURRENCY = 10;
+
+/** Lambda's own bound on reserved concurrency for one function (the account quota is checked at deploy). */
+export const MAX_RESERVED_CONCURRENCY = 1000;
 
 export interface NodeJoinRemediatorProps extends RemediatorKnobs {
   /** Plan only, never mutate. @default false */
@@ -65,6 +79,27 @@ export interface NodeJoinRemediatorProps extends RemediatorKnobs {
   readonly optOutTag?: { readonly key: string; readonly value: string };
   /** Seconds between verification polls. @default 10 */
   readonly pollSeconds?: number;
+  /** Write a NAT route even on an endpoint-only subnet (contract section 3). @default false */
+  readonly allowInternetEgress?: boolean;
+  /** Create the node role's missing EKS access entry (CREATE_ACCESS_ENTRY). @default false */
+  readonly createNodeAccessEntry?: boolean;
+  /** Minimum seconds between two recycles of one node group for the same cause. @default 3600 */
+  readonly recycleCooldownSeconds?: number;
+  /** Attach serial-console lines of unregistered instances as evidence (ec2:GetConsoleOutput). @default false */
+  readonly readConsoleOutput?: boolean;
+  /** How many node groups a sweep examines at once, 1..64. @default 8 */
+  readonly concurrency?: number;
+  /**
+   * Reserved concurrency of the function: a cap on parallel invocations, not a lock (the lease
+   * per node group is). Whole number, 1..1000; the account must keep 100 unreserved.
+   * @default 10
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * AWS X-Ray active tracing, with Powertools Tracer enabled in the function (POWERTOOLS_TRACE_ENABLED).
+   * @default true
+   */
+  readonly tracing?: boolean;
 
   /** Function timeout, at most 15 minutes. @default Duration.minutes(15) */
   readonly timeout?: Duration;
@@ -98,8 +133,10 @@ export interface NodeJoinRemediatorProps extends RemediatorKnobs {
   readonly kubernetesGroups?: readonly string[];
   /** Limit CreateRoute/ReplaceRoute to route tables of these VPCs (ec2:Vpc condition). @default - any VPC */
   readonly routeTableVpcIds?: readonly string[];
-  /** Actions for every alarm (e.g. an SnsAction). @default - none */
+  /** Actions of the notifying alarms (e.g. an SnsAction). @default - none */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /** Create an encrypted, TLS-only SNS topic the notifying alarms publish to (subscribe to it). @default false */
+  readonly createAlarmTopic?: boolean;
   /**
    * Prebuilt code whose `index` module exports `handler`, instead of bundling lambda/handler.ts
    * (template tests pass `Code.fromInline` to skip esbuild).
@@ -120,8 +157,20 @@ export class NodeJoinRemediator extends Construct {
   readonly instanceLaunchRule: events.Rule;
   readonly sweepRule?: events.Rule;
   readonly accessEntries: eks.CfnAccessEntry[];
-  readonly alarms: cloudwatch.Alarm[];
+  /** The alarms that notify (alarmActions, alarm topic): `Failure` and `Backlog` composites, UNRESOLVED outcome. */
+  readonly alarms: cloudwatch.AlarmBase[];
+  /** Dashboard and component alarms (cdk-monitoring-constructs). */
+  readonly monitoring: MonitoringFacade;
+  readonly dashboard: cloudwatch.Dashboard;
+  /** Created with `createAlarmTopic`. */
+  readonly alarmTopic?: sns.Topic;
   readonly settings: RemediatorSettings;
+  /** Leases and the remediation ledger (layout: lambda/ledger/schema.ts). */
+  readonly ledgerTable: dynamodb.Table;
+  /** Holds the function's one-time re-check schedules. */
+  readonly scheduleGroup: scheduler.ScheduleGroup;
+  /** Assumed by EventBridge Scheduler to invoke the function (and nothing else). */
+  readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: NodeJoinRemediatorProps = {}) {
     super(scope, id);
@@ -131,15 +180,47 @@ export class NodeJoinRemediator extends Construct {
     });
     assertValidCombinations(props);
     const { config } = this.settings;
+    const tracing = props.tracing ?? true;
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'eks-node-join-remediator: reads node groups and networks, writes 0.0.0.0/0 routes, recycles unjoined instances',
     });
+    this.ledgerTable = new dynamodb.Table(this, 'LedgerTable', {
+      partitionKey: { name: LEDGER_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: LEDGER_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: LEDGER_TABLE.timeToLiveAttribute,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The AWS managed key: the function's role needs no KMS grant.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // The ledger is the record of what the tool changed: keep it after the stack is gone.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'RecheckScheduleGroup', {
+      // Re-check schedules are transient (deleted after they fire).
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      description: 'eks-node-join-remediator: EventBridge Scheduler invokes the function for its re-checks',
+      // Confused-deputy guard: only schedules of this account's re-check group may use the role.
+      assumedBy: new iam.PrincipalWithConditions(new iam.ServicePrincipal(SCHEDULER_SERVICE), {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnEquals: { 'aws:SourceArn': this.scheduleGroup.scheduleGroupArn },
+      }),
+    });
+
     const policyGroups = remediatorPolicyGroups(Stack.of(this), {
       clusterNames: config.clusterNames,
       routeTableVpcIds: this.settings.routeTableVpcIds,
     });
+    policyGroups.push(
+      fleetStateGroup(Stack.of(this), {
+        ledgerTableArn: this.ledgerTable.tableArn,
+        scheduleGroupName: this.scheduleGroup.scheduleGroupName,
+        schedulerRoleArn: this.schedulerRole.roleArn,
+      }),
+    );
     if (props.vpc) policyGroups.push(vpcNetworkInterfaceGroup());
     const policies = policyGroups.map((group) => this.attachPolicy(group));
 
@@ -154,8 +235,12 @@ export class NodeJoinRemediator extends Construct {
     const environment: Record<string, string> = {
       ...this.settings.environment,
       [ENV.ownRoleArn]: this.role.roleArn,
+      [ENV.ledgerTableName]: this.ledgerTable.tableName,
+      [ENV.scheduleGroupName]: this.scheduleGroup.scheduleGroupName,
+      [ENV.schedulerRoleArn]: this.schedulerRole.roleArn,
       POWERTOOLS_METRICS_NAMESPACE: OUTCOME_METRIC.namespace,
       POWERTOOLS_SERVICE_NAME: OUTCOME_METRIC.serviceName,
+      POWERTOOLS_TRACE_ENABLED: String(tracing),
     };
     if (props.reportTopic) environment[ENV.reportTopicArn] = props.reportTopic.topicArn;
 
@@ -171,7 +256,8 @@ export class NodeJoinRemediator extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: Duration.seconds(this.settings.timeoutSeconds),
-      reservedConcurrentExecutions: RESERVED_CONCURRENCY,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY,
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       environment,
@@ -195,12 +281,17 @@ export class NodeJoinRemediator extends Construct {
         banner: ESM_REQUIRE_SHIM,
         sourceMap: false,
         logLevel: nodejs.LogLevel.WARNING,
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
       },
     });
     // The function must not be created (or invoked) before its policies exist.
     for (const policy of policies) this.function.node.addDependency(policy);
     this.logGroup.grantWrite(this.role);
     props.reportTopic?.grantPublish(this.role);
+    // Scheduler may invoke this function, unqualified, and nothing else.
+    this.schedulerRole.addToPolicy(
+      new iam.PolicyStatement({ sid: 'InvokeRemediatorForRecheck', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+    );
 
     const target = new targets.LambdaFunction(this.function, {
       deadLetterQueue: this.eventDeliveryDeadLetterQueue,
@@ -226,8 +317,25 @@ export class NodeJoinRemediator extends Construct {
     }
 
     this.accessEntries = this.createAccessEntries(props);
-    this.alarms = this.createAlarms(props.alarmActions ?? []);
-    this.acknowledgeFindings();
+    if (props.createAlarmTopic) {
+      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: 'eks-node-join-remediator alarms',
+        enforceSSL: true,
+        // CloudWatch alarms publish to a topic encrypted with the AWS managed key (no key policy to write).
+        masterKey: kms.Alias.fromAliasName(this, 'AlarmTopicKey', 'alias/aws/sns'),
+      });
+    }
+    const monitoring = createRemediatorMonitoring(this, {
+      function: this.function,
+      eventDeliveryDeadLetterQueue: this.eventDeliveryDeadLetterQueue,
+      failedInvocationQueue: this.failedInvocationQueue,
+      metricOutcome: (outcome) => this.metricOutcome(outcome),
+      alarmActions: [...(props.alarmActions ?? []), ...(this.alarmTopic ? [new cloudwatchActions.SnsAction(this.alarmTopic)] : [])],
+    });
+    this.monitoring = monitoring.facade;
+    this.dashboard = monitoring.dashboard;
+    this.alarms = monitoring.notifyingAlarms;
+    this.acknowledgeFindings(tracing);
   }
 
   /** The per-outcome metric (one data point per report), e.g. to alarm on REMEDIATED. */
@@ -297,48 +405,26 @@ export class NodeJoinRemediator extends Construct {
     );
   }
 
-  private createAlarms(actions: readonly cloudwatch.IAlarmAction[]): cloudwatch.Alarm[] {
-    const period = Duration.minutes(5);
-    const atLeastOne = (id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      alarm.addAlarmAction(...actions);
-      return alarm;
-    };
-    return [
-      atLeastOne('FunctionErrorsAlarm', this.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), 'The remediator function threw (see its log group).'),
-      atLeastOne(
-        'EventDeliveryDlqAlarm',
-        this.eventDeliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
-        'EventBridge could not deliver node group events to the remediator (messages in the delivery dead-letter queue).',
-      ),
-      atLeastOne(
-        'FailedInvocationAlarm',
-        this.failedInvocationQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
-        'The remediator failed on an event after its retries, or the event expired while waiting (messages in the failed-invocation queue).',
-      ),
-      atLeastOne('UnresolvedOutcomeAlarm', this.metricOutcome('UNRESOLVED'), 'A node group has a problem the remediator must not or cannot fix: read its report.'),
-      atLeastOne('FailedOutcomeAlarm', this.metricOutcome('FAILED'), 'A remediation run stopped on an error: read its report.'),
-    ];
-  }
-
-  private acknowledgeFindings(): void {
-    Validations.of(this.function).acknowledge(
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason: 'Async failures go to an on-failure destination (SQS, with the error and request context) instead of the legacy DeadLetterConfig.',
-      },
-      {
+  private acknowledgeFindings(tracing: boolean): void {
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Async failures go to an on-failure destination (SQS, with the error and request context) instead of the legacy DeadLetterConfig.',
+    });
+    if (!tracing) {
+      Validations.of(this.function).acknowledge({
         id: 'Serverless-LambdaTracing',
-        reason: 'The handler is not instrumented for X-Ray; the report in the log and on SNS records every call outcome, and tracing would add an xray:* grant on Resource "*".',
-      },
-    );
+        reason: 'Tracing was turned off with the tracing prop (tracing=false); the report in the log and on SNS still records every call outcome.',
+      });
+      return;
+    }
+    // Active tracing adds xray:PutTraceSegments / PutTelemetryRecords to the role's default policy.
+    const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) {
+      Validations.of(defaultPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Lambda active tracing sends segments with xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource "*" is required).',
+      });
+    }
   }
 }
 
@@ -359,6 +445,10 @@ function assertValidCombinations(props: NodeJoinRemediatorProps): void {
     if (group.trim() === '' || group.startsWith('system:')) {
       throw new ValidationError(`kubernetesGroups must be non-empty names outside "system:", got "${group}"`, 'kubernetesGroups');
     }
+  }
+  const reserved = props.reservedConcurrency;
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1 || reserved > MAX_RESERVED_CONCURRENCY)) {
+    throw new ValidationError(`reservedConcurrency must be a whole number from 1 to ${MAX_RESERVED_CONCURRENCY}, got ${reserved}`, 'reservedConcurrency');
   }
   if (props.memorySize !== undefined && (!Number.isInteger(props.memorySize) || props.memorySize < 128 || props.memorySize > 10240)) {
     throw new ValidationError(`memorySize must be a whole number of MB from 128 to 10240, got ${props.memorySize}`, 'memorySize');

@@ -42,6 +42,8 @@ export const UNSCOPED_READ_ACTIONS = [
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeNetworkAcls',
   'ec2:GetManagedPrefixListEntries',
+  // read-only: who changed a node's path and when (INSTANCES_BOOTED_BEFORE_FIX); no resource-level permissions
+  'cloudtrail:LookupEvents',
 ] as const;
 
 /** Lambda creates the function's network interfaces with the execution role (VPC functions only). */
@@ -136,6 +138,51 @@ export function remediatorPolicyGroups(stack: Stack, scope: PermissionScope): Po
           : 'The route table to fix is found at run time from the node group\'s subnets; the ec2:Vpc condition limits it to the listed VPCs.',
     },
   ];
+}
+
+/** The ledger table's item calls (lambda/aws/dynamodb.ts, lib-dynamodb Put/Get/Delete/Query). */
+export const LEDGER_TABLE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query'] as const;
+/** The function's own one-time re-check schedules (lambda/aws/scheduler.ts). */
+export const RECHECK_SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'] as const;
+/** Service that the re-check role may be passed to (iam:PassedToService). */
+export const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
+
+/** What the deployed shape's state lives in (contract section 8), by ARN or name (tokens are fine). */
+export interface FleetStateResources {
+  /** The leases + remediation ledger table (lambda/ledger/schema.ts). */
+  readonly ledgerTableArn: string;
+  /** The schedule group holding the function's re-checks. */
+  readonly scheduleGroupName: string;
+  /** The role EventBridge Scheduler assumes to invoke the function. */
+  readonly schedulerRoleArn: string;
+}
+
+/**
+ * Leases and the remediation ledger (item calls on the one table, no Scan, no index), the
+ * function's own re-check schedules (only in its group), and passing the scheduler role to
+ * EventBridge Scheduler only. Scheduler checks iam:PassRole on the role given in CreateSchedule
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
+ */
+export function fleetStateGroup(stack: Stack, resources: FleetStateResources): PolicyGroup {
+  return {
+    id: 'FleetStatePolicy',
+    statements: [
+      new iam.PolicyStatement({ sid: 'LeasesAndLedger', actions: [...LEDGER_TABLE_ACTIONS], resources: [resources.ledgerTableArn] }),
+      new iam.PolicyStatement({
+        sid: 'OwnRecheckSchedules',
+        actions: [...RECHECK_SCHEDULE_ACTIONS],
+        resources: [stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${resources.scheduleGroupName}/*` })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PassSchedulerRole',
+        actions: ['iam:PassRole'],
+        resources: [resources.schedulerRoleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE } },
+      }),
+    ],
+    wildcardReason:
+      'Re-check schedules are named at run time (one per node group and due time); the statement is limited to the schedules of the function\'s own schedule group.',
+  };
 }
 
 export function vpcNetworkInterfaceGroup(): PolicyGroup {

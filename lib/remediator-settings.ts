@@ -24,6 +24,11 @@ export interface RemediatorKnobs {
   readonly waitSeconds?: number;
   readonly optOutTag?: { readonly key: string; readonly value: string };
   readonly pollSeconds?: number;
+  readonly allowInternetEgress?: boolean;
+  readonly createNodeAccessEntry?: boolean;
+  readonly recycleCooldownSeconds?: number;
+  readonly readConsoleOutput?: boolean;
+  readonly concurrency?: number;
 }
 
 /** Knobs, validated and defaulted, with what the construct derives from them. */
@@ -53,6 +58,11 @@ function rawKnobs(knobs: RemediatorKnobs): RawConfig {
     waitSeconds: text(knobs.waitSeconds),
     optOutTag: knobs.optOutTag === undefined ? undefined : `${knobs.optOutTag.key}=${knobs.optOutTag.value}`,
     pollSeconds: text(knobs.pollSeconds),
+    allowInternetEgress: text(knobs.allowInternetEgress),
+    createNodeAccessEntry: text(knobs.createNodeAccessEntry),
+    recycleCooldownSeconds: text(knobs.recycleCooldownSeconds),
+    readConsoleOutput: text(knobs.readConsoleOutput),
+    concurrency: text(knobs.concurrency),
   };
 }
 
@@ -109,6 +119,11 @@ function knobEnvironment(config: Config): Record<string, string> {
     [ENV.waitSeconds]: String(config.waitSeconds),
     [ENV.optOutTag]: `${config.optOutTag.key}=${config.optOutTag.value}`,
     [ENV.pollSeconds]: String(config.pollSeconds),
+    [ENV.allowInternetEgress]: String(config.allowInternetEgress),
+    [ENV.createNodeAccessEntry]: String(config.createNodeAccessEntry),
+    [ENV.recycleCooldownSeconds]: String(config.recycleCooldownSeconds),
+    [ENV.readConsoleOutput]: String(config.readConsoleOutput),
+    [ENV.concurrency]: String(config.concurrency),
   };
   if (config.clusterNames.length > 0) environment[ENV.clusterNames] = config.clusterNames.join(',');
   if (config.natGatewayId !== undefined) environment[ENV.natGatewayId] = config.natGatewayId;

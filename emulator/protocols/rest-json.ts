@@ -80,3 +80,15 @@ export function jsonErrorReply(error: AwsApiError, requestId: string): HttpReply
 export function epochSeconds(ms: number): number {
   return ms / 1000;
 }
+
+/** How the REST-JSON services (EKS, Scheduler) refuse a request they cannot authenticate. */
+export const REST_JSON_AUTH_ERRORS = {
+  missingAuthentication: () => new AwsApiError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403),
+  unknownAccessKey: () => new AwsApiError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403),
+  signatureMismatch: () =>
+    new AwsApiError(
+      'InvalidSignatureException',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      403,
+    ),
+};

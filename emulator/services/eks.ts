@@ -3,7 +3,7 @@
  * Mutating node group calls are recorded as CloudTrail events (see server.ts).
  */
 import { AwsApiError } from '../errors';
-import { epochSeconds, jsonErrorReply, jsonReply, matchRoute, parseJsonBody, type RestRoute } from '../protocols/rest-json';
+import { epochSeconds, jsonErrorReply, jsonReply, matchRoute, parseJsonBody, REST_JSON_AUTH_ERRORS, type RestRoute } from '../protocols/rest-json';
 import type { ClusterRecord, NodegroupRecord, NodegroupUpdateRecord } from '../world/state';
 import type { CreateNodegroupInput, NodegroupConfigChange, World } from '../world/world';
 import { paginate } from './listing';
@@ -359,14 +359,7 @@ export const eks: ServiceProtocol = {
   },
 
   errors: {
-    missingAuthentication: () => new AwsApiError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403),
-    unknownAccessKey: () => new AwsApiError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403),
-    signatureMismatch: () =>
-      new AwsApiError(
-        'InvalidSignatureException',
-        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-        403,
-      ),
+    ...REST_JSON_AUTH_ERRORS,
     throttle: () => new AwsApiError('ThrottlingException', 'Rate exceeded', 429),
     serverError: () => new AwsApiError('ServerException', 'An internal service error occurred.', 500),
     accessDenied: (operation, callerArn) =>

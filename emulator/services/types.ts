@@ -39,7 +39,8 @@ export interface ParsedCall {
   params: Record<string, unknown>;
   /** recorded in CloudTrail and emitted as an EventBridge event */
   emitsCloudTrailEvent: boolean;
-  execute(context: CallContext): OperationResult;
+  /** a promise for services served by an embedded implementation (DynamoDB through dynalite) */
+  execute(context: CallContext): OperationResult | Promise<OperationResult>;
 }
 
 /** The error every service answers with for each cross-cutting failure. */
@@ -55,6 +56,8 @@ export interface ServiceErrors {
 export interface ServiceProtocol {
   /** signing name in the SigV4 credential scope */
   name: string;
+  /** true when an unauthenticated request is meant for this service (its error comes back in its protocol) */
+  recognizes?(request: ServiceRequest): boolean;
   /** throws AwsApiError (operation unknown, malformed request) */
   parse(request: ServiceRequest): ParsedCall;
   /** best-effort operation name of a request that could not be parsed (for the call log) */

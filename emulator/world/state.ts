@@ -214,6 +214,8 @@ export interface AutoScalingGroupRecord {
   imageId: string;
   clusterName?: string;
   nodegroupName?: string;
+  /** the scenario node group's `joins` (extension): forced outcome of every instance it launches */
+  forcedJoin?: boolean;
 }
 
 export interface ScalingActivityRecord {

@@ -184,7 +184,12 @@ export class World {
         vpcId: subnet.vpcId,
         state: n.state,
         connectivityType: n.connectivityType,
-        createTime: longAgo,
+        createTime:
+          n.createTime !== undefined
+            ? Date.parse(n.createTime)
+            : n.createdSecondsAgo !== undefined
+              ? this.startedAt - n.createdSecondsAgo * MS
+              : longAgo,
         deleteTime: n.state === 'deleted' ? this.startedAt - 3600 * MS : undefined,
         privateIp: this.allocatePrivateIp(subnet),
         publicIp: isPublic ? (n.publicIp ?? this.randomPublicIp()) : undefined,
@@ -309,13 +314,14 @@ export class World {
       securityGroupIds: ng.securityGroupIds,
     }, createdAt, 'ACTIVE');
     const asg = this.autoScalingGroups.get(record.autoScalingGroupName) as AutoScalingGroupRecord;
+    asg.forcedJoin = ng.joins;
     const specs: ScenarioNodegroupInstance[] = ng.instances ?? Array.from({ length: ng.scalingConfig.desiredSize }, () => ({}));
     specs.forEach((spec, index) => {
       const age = spec.ageSeconds ?? this.timing.instanceAgeSeconds;
       this.launchIntoGroup(asg, {
         instanceId: spec.instanceId,
         subnetId: spec.subnetId,
-        forcedJoin: spec.joins,
+        forcedJoin: spec.joins ?? ng.joins,
         launchTime: this.clock.now() - age * MS,
         cause: `${at(createdAt)} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${specs.length}.`,
         capacityFrom: index,
@@ -535,7 +541,7 @@ export class World {
     instance.autoScalingGroupName = asg.name;
     instance.clusterName = asg.clusterName;
     instance.nodegroupName = asg.nodegroupName;
-    instance.forcedJoin = options.forcedJoin;
+    instance.forcedJoin = options.forcedJoin ?? asg.forcedJoin;
     asg.instanceIds.push(instance.instanceId);
 
     const activity = this.recordActivity(asg, {

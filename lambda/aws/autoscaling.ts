@@ -36,6 +36,8 @@ export function autoScalingGroupInfoFromGroup(group: AutoScalingGroup): AutoScal
       healthStatus: instance.HealthStatus ?? 'Unknown',
       availabilityZone: instance.AvailabilityZone ?? '',
     })),
+    // "subnet-a,subnet-b": every subnet the group may launch a replacement into.
+    subnetIds: (group.VPCZoneIdentifier ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''),
   };
 }
 

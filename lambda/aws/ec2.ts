@@ -138,6 +138,7 @@ export function natGatewayInfoFromNatGateway(nat: NatGateway): NatGatewayInfo {
     // Older responses (before private NAT gateways existed) omit the field: they were all public.
     connectivityType: nat.ConnectivityType ?? 'public',
     ...(publicIp ? { publicIp } : {}),
+    ...(nat.CreateTime ? { createTime: isoTime(nat.CreateTime) } : {}),
   };
 }
 

@@ -1,22 +1,42 @@
-/** SNS adapter: publishes finished reports to the topic a platform team subscribed to. */
+/**
+ * SNS adapter: publishes finished reports to the topic a platform team subscribed to, as one
+ * message per report with `MessageStructure: 'json'`: e-mail subscribers get the readable text,
+ * every other protocol (SQS, Lambda, HTTPS) the JSON report (`default`).
+ * (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html, MessageStructure)
+ *
+ * IAM: sns:Publish on the topic.
+ */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { ReportPublisher } from '../ports';
+import type { ReportNotification, ReportPublisher } from '../ports';
+import { awsCallError, awsClientConfig, type AwsClientOptions } from './clients';
 
-/** SNS subjects are at most 100 ASCII characters. */
+/** SNS subjects are at most 100 printable ASCII characters. */
 const MAX_SUBJECT = 100;
 
 export class SnsReportPublisher implements ReportPublisher {
-  private readonly client: SNSClient;
-
   constructor(
     private readonly topicArn: string,
-    client?: SNSClient,
-  ) {
-    this.client = client ?? new SNSClient({});
-  }
+    private readonly client: SNSClient = new SNSClient(awsClientConfig()),
+  ) {}
 
-  async publish(subject: string, message: string): Promise<void> {
-    const ascii = subject.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_SUBJECT);
-    await this.client.send(new PublishCommand({ TopicArn: this.topicArn, Subject: ascii, Message: message }));
+  async publish(notification: ReportNotification): Promise<void> {
+    const subject = notification.subject.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_SUBJECT);
+    try {
+      await this.client.send(
+        new PublishCommand({
+          TopicArn: this.topicArn,
+          Subject: subject,
+          MessageStructure: 'json',
+          Message: JSON.stringify({ default: notification.json, email: notification.text }),
+        }),
+      );
+    } catch (error) {
+      throw awsCallError('Publish', error);
+    }
   }
+}
+
+/** The report publisher of the deployed shape, on the shared client config. */
+export function createSnsReportPublisher(topicArn: string, options: AwsClientOptions = {}): SnsReportPublisher {
+  return new SnsReportPublisher(topicArn, new SNSClient(awsClientConfig(options)));
 }

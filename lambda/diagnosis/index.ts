@@ -6,7 +6,10 @@
 import type { Config } from '../config';
 import type { Diagnosis, Snapshot, SubnetPath } from '../model';
 import type { Finding } from '../report';
+import { bootedBeforeFix } from './booted-before-fix';
+import { launchSubnetPaths } from './launch-subnets';
 import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
+import { strandedScalingCheck } from './stranded-scaling';
 import { diagnoseRoutes } from './routes';
 import { checkSubnetAddresses } from './addresses';
 import { checkDns } from './dns';
@@ -40,6 +43,9 @@ export type CauseCheck = (snapshot: Snapshot, context: CheckContext) => Finding[
 
 /** Every cause check, in report order. A new cause is one file and one line here. */
 const CAUSE_CHECKS: readonly CauseCheck[] = [
+  strandedScalingCheck,
+  bootedBeforeFix,
+  launchSubnetPaths,
   checkMissingEndpoints,
   checkDns,
   checkEndpointAccess,

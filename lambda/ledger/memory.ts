@@ -25,8 +25,10 @@ export class InMemoryLedger implements LedgerPort {
     options: { since?: string; limit?: number } = {},
   ): Promise<LedgerRecord[]> {
     const since = options.since ? Date.parse(options.since) : -Infinity;
+    // Newest first; records of the same instant newest-appended first.
     const matching = this.records
       .filter((r) => r.clusterName === clusterName && r.nodegroupName === nodegroupName && Date.parse(r.time) >= since)
+      .reverse()
       .sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
     return structuredClone(options.limit === undefined ? matching : matching.slice(0, options.limit));
   }

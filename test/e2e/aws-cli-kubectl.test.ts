@@ -118,3 +118,81 @@ describeWithTools('the seed procedure with the real aws CLI and kubectl', () => 
     expect(calls.filter((c) => c.principalArn === harness.remediatorRoleArn)).toEqual([]);
   });
 });
+
+describeWithTools('the deployed-shape services with the real aws CLI', () => {
+  let harness: Harness;
+  let env: Record<string, string>;
+  const aws = async (...args: string[]) => {
+    const result = await run(AWS!, [...args, '--output', 'json'], env);
+    return { ...result, json: result.code === 0 && result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, any>) : {} }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  beforeAll(async () => {
+    harness = await startHarness({ scenario: 'seed' });
+    env = harness.cliEnv('operator');
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('creates, writes and scans a DynamoDB table (dynalite behind the endpoint)', async () => {
+    // Prepare
+    const created = await aws('dynamodb', 'create-table', '--table-name', 'remediation-ledger', '--billing-mode', 'PAY_PER_REQUEST',
+      '--attribute-definitions', 'AttributeName=pk,AttributeType=S', 'AttributeName=sk,AttributeType=S',
+      '--key-schema', 'AttributeName=pk,KeyType=HASH', 'AttributeName=sk,KeyType=RANGE');
+    // CreateTable answers CREATING, as DynamoDB does; the table is ACTIVE by the waiter's first poll.
+    expect(created.json.TableDescription).toMatchObject({ TableName: 'remediation-ledger', TableStatus: 'CREATING' });
+    expect((await run(AWS!, ['dynamodb', 'wait', 'table-exists', '--table-name', 'remediation-ledger'], env)).code).toBe(0);
+
+    // Act
+    const put = await aws('dynamodb', 'put-item', '--table-name', 'remediation-ledger', '--item', '{"pk":{"S":"NODEGROUP#eks-workshop/new_nodegroup_2"},"sk":{"S":"LEASE"}}',
+      '--condition-expression', 'attribute_not_exists(pk)');
+    const again = await aws('dynamodb', 'put-item', '--table-name', 'remediation-ledger', '--item', '{"pk":{"S":"NODEGROUP#eks-workshop/new_nodegroup_2"},"sk":{"S":"LEASE"}}',
+      '--condition-expression', 'attribute_not_exists(pk)');
+    const scan = await aws('dynamodb', 'scan', '--table-name', 'remediation-ledger');
+
+    // Assess
+    expect(put.code).toBe(0);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('ConditionalCheckFailedException');
+    expect(scan.json).toMatchObject({ Count: 1, Items: [{ pk: { S: 'NODEGROUP#eks-workshop/new_nodegroup_2' }, sk: { S: 'LEASE' } }] });
+  });
+
+  it('creates, lists and reads a one-time schedule with aws scheduler', async () => {
+    // Prepare
+    await aws('scheduler', 'create-schedule-group', '--name', 'eks-node-join-remediator');
+    const target = JSON.stringify({
+      Arn: 'arn:aws:lambda:us-west-2:123456789012:function:eks-node-join-remediator',
+      RoleArn: 'arn:aws:iam::123456789012:role/eks-node-join-remediator-scheduler',
+      Input: JSON.stringify({ recheck: { clusterName: 'eks-workshop', nodegroupName: 'new_nodegroup_2', remediationId: 'r-1', reason: 'verify' } }),
+    });
+
+    // Act
+    const created = await aws('scheduler', 'create-schedule', '--name', 'recheck-1', '--group-name', 'eks-node-join-remediator',
+      '--schedule-expression', 'at(2030-01-01T00:00:00)', '--flexible-time-window', 'Mode=OFF', '--action-after-completion', 'DELETE', '--target', target);
+    const listed = await aws('scheduler', 'list-schedules', '--group-name', 'eks-node-join-remediator');
+    const got = await aws('scheduler', 'get-schedule', '--name', 'recheck-1', '--group-name', 'eks-node-join-remediator');
+    const missing = await aws('scheduler', 'get-schedule', '--name', 'no-such-schedule');
+
+    // Assess
+    expect(created.json.ScheduleArn).toBe('arn:aws:scheduler:us-west-2:123456789012:schedule/eks-node-join-remediator/recheck-1');
+    expect(listed.json.Schedules).toEqual([expect.objectContaining({ Name: 'recheck-1', State: 'ENABLED' })]);
+    expect(got.json).toMatchObject({ ScheduleExpression: 'at(2030-01-01T00:00:00)', ActionAfterCompletion: 'DELETE' });
+    expect(missing.stderr).toContain('ResourceNotFoundException');
+    expect(harness.emulator.schedules()).toEqual([expect.objectContaining({ name: 'recheck-1', dueAt: '2030-01-01T00:00:00.000Z', due: false })]);
+  });
+
+  it('publishes to an SNS topic, MessageStructure json validated', async () => {
+    // Prepare
+    const { json: topic } = await aws('sns', 'create-topic', '--name', 'eks-node-join-remediator-reports');
+
+    // Act
+    const published = await aws('sns', 'publish', '--topic-arn', topic.TopicArn, '--subject', 'report', '--message-structure', 'json', '--message', '{"default":"{}","email":"text"}');
+    const refused = await aws('sns', 'publish', '--topic-arn', topic.TopicArn, '--message-structure', 'json', '--message', '{"email":"text"}');
+
+    // Assess
+    expect(published.json.MessageId).toEqual(expect.any(String));
+    expect(refused.stderr).toContain('No default entry in JSON message body');
+    expect(harness.emulator.notifications()).toEqual([expect.objectContaining({ messageId: published.json.MessageId, subject: 'report', messages: { default: '{}', email: 'text' } })]);
+  });
+});

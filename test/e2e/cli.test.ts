@@ -8,7 +8,7 @@ import { PROJECT_ROOT, run } from './support/processes';
 
 const REPORT_KEYS = [
   'actions', 'clusterName', 'dryRun', 'findings', 'instances', 'nodegroupName', 'outcome', 'reason',
-  'region', 'registrationSource', 'verification',
+  'region', 'registrationSource', 'remediationId', 'trigger', 'verification',
 ];
 
 function remediate(harness: Harness, args: string[]) {

@@ -71,6 +71,34 @@ describe('appSettingsFromContext', () => {
     });
   });
 
+  it('reads the fleet knobs, the concurrency cap and tracing', () => {
+    // Act
+    const settings = appSettingsFromContext({
+      allowInternetEgress: 'true',
+      createNodeAccessEntry: 'true',
+      recycleCooldownSeconds: '1800',
+      readConsoleOutput: 'true',
+      concurrency: '4',
+      reservedConcurrency: '20',
+      tracing: 'false',
+    });
+    // Assess
+    expect(settings.stackProps.remediator).toMatchObject({
+      allowInternetEgress: true,
+      createNodeAccessEntry: true,
+      recycleCooldownSeconds: 1800,
+      readConsoleOutput: true,
+      concurrency: 4,
+      reservedConcurrency: 20,
+      tracing: false,
+    });
+  });
+
+  it('leaves the environment unset unless account / region are given explicitly', () => {
+    expect(appSettingsFromContext({}).env).toEqual({ account: undefined, region: undefined });
+    expect(appSettingsFromContext({ account: '123456789012', region: 'us-gov-west-1' }).env).toEqual({ account: '123456789012', region: 'us-gov-west-1' });
+  });
+
   it("ignores CDK's own context keys", () => {
     const settings = appSettingsFromContext({ 'cli-telemetry': false, 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:target-partitions': ['aws'] });
     expect(settings.stackName).toBe(DEFAULT_STACK_NAME);
@@ -96,6 +124,12 @@ describe('appSettingsFromContext', () => {
     ['subnets without a VPC', { subnetIds: 'subnet-0123456789abcdef0' }, 'vpcId', /need vpcId/],
     ['a non-scalar value', { graceSeconds: { value: 1 } }, 'graceSeconds', /must be a string, number, boolean or list/],
     ['a bad stack name', { stackName: '1-stack' }, 'stackName', /start with a letter/],
+    ['a sweep concurrency of 0', { concurrency: '0' }, 'concurrency', /concurrency must be a whole number from 1 to 64, got "0"/],
+    ['a non-numeric cap', { reservedConcurrency: 'ten' }, 'reservedConcurrency', /reservedConcurrency must be a whole number/],
+    ['a bad cool-down', { recycleCooldownSeconds: '1h' }, 'recycleCooldownSeconds', /whole number of seconds/],
+    ['a bad account', { account: '1234' }, 'account', /12-digit AWS account id/],
+    ['a bad region', { region: 'Oregon' }, 'region', /region name like us-west-2/],
+    ['a typo in a new key', { reservedConcurrencies: '5' }, 'reservedConcurrencies', /did you mean "reservedConcurrency"/],
   ])('rejects %s with a clear message', (_label, context, field, message) => {
     const error = fieldOf(context);
     expect(error.field).toBe(field);

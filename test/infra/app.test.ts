@@ -10,6 +10,7 @@ import { pathToFileURL } from 'url';
 import { App } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { buildRemediatorApp } from '../../lib/app';
+import { flattenCfnReference } from '../../lib/nag';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -23,7 +24,7 @@ describe('buildRemediatorApp', () => {
   beforeAll(() => {
     app = new App({ outdir, context: { clusterNames: 'eks-workshop', dryRun: 'true' } });
     // Act: esbuild runs while the function is built; cdk-nag runs in synth and throws on any unacknowledged finding.
-    stack = buildRemediatorApp(app, {});
+    stack = buildRemediatorApp(app);
     assembly = app.synth();
   });
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -66,6 +67,11 @@ describe('buildRemediatorApp', () => {
     // Minified: esbuild's unminified output marks every module with a `// node_modules/...` or `// lambda/...` comment.
     expect(/^\/\/ (node_modules|lambda)\//m.test(bundle)).toBe(false);
     expect(bundle).toContain('RemediationOutcome');
+    // Only the environment credential provider (Lambda's credentials): none of the default chain's others.
+    expect(bundle).toContain('AWS_SESSION_TOKEN');
+    for (const marker of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+      expect(bundle.includes(marker)).toBe(false);
+    }
     // Loadable as Lambda loads it: an ES module exporting `handler` (index.handler).
     const load = spawnSync(
       process.execPath,
@@ -81,7 +87,7 @@ describe('buildRemediatorApp registers the cdk-nag packs', () => {
     // Prepare: skip bundling (CDK's own switch, as `cdk ls` uses) and add a wildcard grant nobody acknowledged.
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediator-nag-'));
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = buildRemediatorApp(app, {});
+    const stack = buildRemediatorApp(app);
     new iam.Policy(stack, 'Unreviewed', {
       roles: [stack.remediator.role],
       statements: [new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] })],
@@ -116,27 +122,102 @@ describe('bin/app.ts', () => {
   });
 });
 
-describe('npx cdk synth (the CLI a platform team runs)', () => {
-  it('synthesizes offline from a clean checkout with the deploy guide\'s context', () => {
-    // Prepare
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediator-cdk-cli-'));
-    try {
-      // Act
-      const result = spawnSync(
-        process.execPath,
-        [path.join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--output', outdir,
-          '-c', 'clusterNames=eks-workshop', '-c', 'dryRun=true'],
-        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' } },
-      );
-
-      // Assess
-      expect(result.stderr).not.toMatch(/error/i);
-      expect(result.status).toBe(0);
-      const template = JSON.parse(fs.readFileSync(path.join(outdir, 'EksNodeJoinRemediator.template.json'), 'utf8'));
-      const types = Object.values<{ Type: string }>(template.Resources).map((r) => r.Type);
-      expect(types).toEqual(expect.arrayContaining(['AWS::Lambda::Function', 'AWS::Events::Rule', 'AWS::EKS::AccessEntry']));
-    } finally {
-      fs.rmSync(outdir, { recursive: true, force: true });
+/** Every ARN in the template, with Fn::Join / Fn::Sub flattened and references as <Name> (as cdk-nag renders them). */
+function arnsIn(node: unknown, found: string[] = []): string[] {
+  if (typeof node === 'string') {
+    if (node.includes('arn:')) found.push(node);
+  } else if (Array.isArray(node)) {
+    for (const item of node) arnsIn(item, found);
+  } else if (typeof node === 'object' && node !== null) {
+    const record = node as Record<string, unknown>;
+    if (record['Fn::Join'] !== undefined || record['Fn::Sub'] !== undefined) {
+      const flat = flattenCfnReference(node);
+      if (flat.includes('arn:')) found.push(flat);
     }
+    for (const value of Object.values(record)) arnsIn(value, found);
+  }
+  return found;
+}
+
+/** The region and account fields of each ARN that are literals (neither empty, `aws`, nor a reference). */
+function literalEnvironmentFields(arn: string): string[] {
+  const literals: string[] = [];
+  // References such as <AWS::Partition> hold colons: hide them before splitting on ':'.
+  const masked = arn.replace(/<[^>]*>/g, (reference) => reference.replace(/:/g, '.'));
+  for (const match of masked.matchAll(/arn:[^:]*:[^:]*:([^:]*):([^:]*):/g)) {
+    const [, region, account] = match;
+    if (region !== '' && !/^<.+>$/.test(region)) literals.push(`region "${region}" in ${arn}`);
+    if (account !== '' && account !== 'aws' && !/^<.+>$/.test(account)) literals.push(`account "${account}" in ${arn}`);
+  }
+  return literals;
+}
+
+describe('npx cdk synth (the CLI a platform team runs)', () => {
+  // Prepare: the CLI sets CDK_DEFAULT_REGION / CDK_DEFAULT_ACCOUNT from the caller's configuration
+  // (us-east-1 when none); here a configured region and an account the app must not bake in.
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediator-cdk-cli-'));
+  const cliEnvironment = { AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'eu-central-1', CDK_DEFAULT_ACCOUNT: '111122223333' };
+  let result: ReturnType<typeof spawnSync>;
+  let template: { Resources: Record<string, { Type: string }> };
+
+  beforeAll(() => {
+    // Act
+    result = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--output', outdir,
+        '-c', 'clusterNames=eks-workshop', '-c', 'dryRun=true', '-c', 'routeTableVpcIds=vpc-0123456789abcdef0'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...cliEnvironment, CDK_DISABLE_VERSION_CHECK: 'true' } },
+    );
+    if (result.status === 0) template = JSON.parse(fs.readFileSync(path.join(outdir, 'EksNodeJoinRemediator.template.json'), 'utf8'));
   }, 120_000);
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  it('synthesizes offline from a clean checkout with the deploy guide\'s context', () => {
+    expect(String(result.stderr)).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    expect(types).toEqual(expect.arrayContaining(['AWS::Lambda::Function', 'AWS::Events::Rule', 'AWS::EKS::AccessEntry', 'AWS::DynamoDB::Table']));
+  });
+
+  it('is region-neutral: no literal region or account in any ARN (they are ${AWS::Region} / ${AWS::AccountId})', () => {
+    // Act
+    const arns = arnsIn(template);
+    // Assess: the scan sees the scoped ARNs, and none carries the CLI's region or account.
+    expect(arns.some((arn) => arn.includes(':eks:<AWS::Region>:<AWS::AccountId>:cluster/eks-workshop'))).toBe(true);
+    expect(arns.flatMap(literalEnvironmentFields)).toEqual([]);
+    // Anywhere in resources and outputs (CDK's own CDKMetadataAvailable condition lists every region by name).
+    const text = JSON.stringify({ resources: template.Resources, outputs: (template as { Outputs?: unknown }).Outputs });
+    expect(text.includes(cliEnvironment.AWS_REGION)).toBe(false);
+    expect(text.includes(cliEnvironment.CDK_DEFAULT_ACCOUNT)).toBe(false);
+  });
+
+  it('the ARN check can fail: it finds a literal region and account', () => {
+    expect(literalEnvironmentFields('arn:<AWS::Partition>:eks:us-east-1:123456789012:cluster/x')).toEqual([
+      'region "us-east-1" in arn:<AWS::Partition>:eks:us-east-1:123456789012:cluster/x',
+      'account "123456789012" in arn:<AWS::Partition>:eks:us-east-1:123456789012:cluster/x',
+    ]);
+    expect(literalEnvironmentFields('arn:<AWS::Partition>:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy')).toEqual([]);
+  });
+});
+
+describe('buildRemediatorApp environment', () => {
+  it('pins account and region only from explicit -c account= / -c region=', () => {
+    // Prepare / Act: bundling skipped (CDK's own switch); the CLI's variables present but ignored.
+    const previous = { region: process.env.CDK_DEFAULT_REGION, account: process.env.CDK_DEFAULT_ACCOUNT };
+    process.env.CDK_DEFAULT_REGION = 'us-east-1';
+    process.env.CDK_DEFAULT_ACCOUNT = '111122223333';
+    try {
+      const neutral = buildRemediatorApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+      const pinned = buildRemediatorApp(new App({ context: { 'aws:cdk:bundling-stacks': [], account: '123456789012', region: 'eu-west-1' } }));
+      // Assess
+      expect(neutral.resolve(neutral.region)).toEqual({ Ref: 'AWS::Region' });
+      expect(neutral.resolve(neutral.account)).toEqual({ Ref: 'AWS::AccountId' });
+      expect([pinned.account, pinned.region]).toEqual(['123456789012', 'eu-west-1']);
+    } finally {
+      if (previous.region === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = previous.region;
+      if (previous.account === undefined) delete process.env.CDK_DEFAULT_ACCOUNT;
+      else process.env.CDK_DEFAULT_ACCOUNT = previous.account;
+    }
+  });
 });

@@ -40,6 +40,7 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
       },
       { account: '123456789012', region: 'us-west-2' },
     ],
+    ['tracing off, a concurrency cap of 5, an alarm topic', { remediator: { tracing: false, reservedConcurrency: 5, createAlarmTopic: true } }, undefined],
     ['an existing report topic, no sweep', { reportTopicArn: 'arn:aws:sns:us-west-2:123456789012:reports', remediator: { sweepEnabled: false } }, undefined],
   ])('report no unacknowledged finding for %s', (_label, props, env) => {
     expect(findings(stackWith(props, env))).toEqual([]);
@@ -54,6 +55,12 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     });
     // Act / Assess
     expect(findings(stack)).toEqual(['AwsSolutions-IAM5[Resource::*] NagStack/Extra/Resource']);
+  });
+
+  it('acknowledges Serverless-LambdaTracing only when tracing is turned off', () => {
+    const ids = (tracing: boolean): string[] => acknowledgements(stackWith({ remediator: { tracing } })).map(([id]) => id.replace(/^Annotation::/, ''));
+    expect(ids(true)).not.toContain('Serverless-LambdaTracing');
+    expect(ids(false)).toContain('Serverless-LambdaTracing');
   });
 
   it('acknowledges each finding with a reason, one finding at a time', () => {

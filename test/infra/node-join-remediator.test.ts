@@ -9,8 +9,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { configFromEnv, DEFAULT_CONFIG } from '../../lambda/config';
 import { ValidationError } from '../../lambda/errors';
 import { NODEGROUP_API_EVENT_NAMES } from '../../lib/event-patterns';
-import { NodeJoinRemediator, OUTCOME_METRIC, type NodeJoinRemediatorProps } from '../../lib/node-join-remediator';
-import { UNSCOPED_READ_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from '../../lib/permissions';
+import { DEFAULT_RESERVED_CONCURRENCY, NodeJoinRemediator, OUTCOME_METRIC, type NodeJoinRemediatorProps } from '../../lib/node-join-remediator';
+import { LEDGER_TABLE_ACTIONS, RECHECK_SCHEDULE_ACTIONS, UNSCOPED_READ_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from '../../lib/permissions';
+import { LEDGER_TABLE } from '../../lambda/ledger/schema';
+
+/** What Lambda active tracing grants (no resource-level permissions). */
+const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 import { onlyResource, synthRemediator, TEST_ENV } from './support/synth';
 
 interface Statement {
@@ -40,16 +44,28 @@ const arnText = (resource: unknown): string =>
         .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
         .join('');
 
-/** Lambda environment with the role ARN token replaced, as the function would see it. */
+/** What CloudFormation resolves each token variable to, in the examples below. */
+const RESOLVED_TOKENS: Record<string, string> = {
+  REMEDIATOR_ROLE_ARN: 'arn:aws:iam::123456789012:role/remediator',
+  REPORT_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:reports',
+  LEDGER_TABLE_NAME: 'EksNodeJoinRemediator-LedgerTable-1ABC',
+  SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
+};
+
+/** Lambda environment with the tokens (role, table, group ARNs/names) replaced, as the function would see it. */
 function deployedEnvironment(template: Template): NodeJS.ProcessEnv {
   const variables = onlyResource(template, 'AWS::Lambda::Function').properties.Environment.Variables as Record<string, unknown>;
   return Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => [
-      name,
-      typeof value === 'string' ? value : name === 'REMEDIATOR_ROLE_ARN' ? 'arn:aws:iam::123456789012:role/remediator' : 'arn:aws:sns:us-west-2:123456789012:reports',
-    ]),
+    Object.entries(variables).map(([name, value]) => {
+      if (typeof value === 'string') return [name, value];
+      if (RESOLVED_TOKENS[name] === undefined) throw new Error(`no resolved value for the token in ${name}`);
+      return [name, RESOLVED_TOKENS[name]];
+    }),
   );
 }
+
+/** Logical id of the construct's resource. */
+const logicalIdOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as never);
 
 describe('NodeJoinRemediator with its defaults and one cluster', () => {
   const { template, remediator } = synthRemediator({ clusterNames: ['eks-workshop'] });
@@ -64,8 +80,9 @@ describe('NodeJoinRemediator with its defaults and one cluster', () => {
     expect(fn.properties.Handler).toBe('index.handler');
   });
 
-  it('reserves a concurrency of one, so two invocations never work on a node group at once', () => {
-    expect(fn.properties.ReservedConcurrentExecutions).toBe(1);
+  it('caps concurrency at 10 by default (a cap: the lease per node group is the lock)', () => {
+    expect(fn.properties.ReservedConcurrentExecutions).toBe(DEFAULT_RESERVED_CONCURRENCY);
+    expect(DEFAULT_RESERVED_CONCURRENCY).toBe(10);
   });
 
   it('logs to its own log group with a retention', () => {
@@ -86,7 +103,14 @@ describe('NodeJoinRemediator with its defaults and one cluster', () => {
     // Act: parse the synthesized environment with the Lambda's own reader.
     const config = configFromEnv(deployedEnvironment(template));
     // Assess
-    expect(config).toEqual({ ...DEFAULT_CONFIG, clusterNames: ['eks-workshop'], ownRoleArn: 'arn:aws:iam::123456789012:role/remediator' });
+    expect(config).toEqual({
+      ...DEFAULT_CONFIG,
+      clusterNames: ['eks-workshop'],
+      ownRoleArn: RESOLVED_TOKENS.REMEDIATOR_ROLE_ARN,
+      ledgerTableName: RESOLVED_TOKENS.LEDGER_TABLE_NAME,
+      scheduleGroupName: remediator.scheduleGroup.scheduleGroupName,
+      schedulerRoleArn: RESOLVED_TOKENS.SCHEDULER_ROLE_ARN,
+    });
   });
 
   it("gives the Lambda its own role ARN (loop guard) and the metric names the alarms use", () => {
@@ -157,27 +181,51 @@ describe('NodeJoinRemediator with its defaults and one cluster', () => {
     expect(entry.KubernetesGroups).toBeUndefined();
   });
 
-  it('alarms on function errors, on both dead-letter queues and on UNRESOLVED and FAILED outcomes', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-    const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(alarms).toHaveLength(5);
-    expect(alarms.find((a) => a.MetricName === 'Errors')).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn.logicalId } }],
-      Threshold: 1,
-    });
-    const queueAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(queueAlarms.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(queues.sort());
-    const outcomeAlarms = alarms.filter((a) => a.MetricName === OUTCOME_METRIC.metricName);
-    expect(outcomeAlarms.map((a) => a.Namespace)).toEqual([OUTCOME_METRIC.namespace, OUTCOME_METRIC.namespace]);
-    const outcomeOf = (alarm: { Dimensions: { Name: string; Value: string }[] }): string | undefined =>
-      alarm.Dimensions.find((d) => d.Name === 'Outcome')?.Value;
-    expect(outcomeAlarms.map(outcomeOf).sort()).toEqual(['FAILED', 'UNRESOLVED']);
-    for (const alarm of outcomeAlarms) {
-      expect(alarm.Dimensions).toContainEqual({ Name: 'service', Value: OUTCOME_METRIC.serviceName });
-      expect(alarm.Dimensions).toHaveLength(2);
+  it('one failure trips one notifying alarm: errors, FAILED reports and both dead-letter queues feed one composite', () => {
+    // Prepare
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const composites = template.findResources('AWS::CloudWatch::CompositeAlarm');
+    const alarmIdsWhere = (test: (properties: Record<string, any>) => boolean): string[] =>
+      Object.entries(alarms).filter(([, alarm]) => test(alarm.Properties)).map(([id]) => id).sort();
+    const metricNameOf = (p: Record<string, any>): string => p.MetricName ?? p.Metrics?.[0]?.MetricStat?.Metric?.MetricName;
+    const outcomeOf = (p: Record<string, any>): string | undefined => p.Dimensions?.find((d: { Name: string }) => d.Name === 'Outcome')?.Value;
+    const childrenOf = (composite: Record<string, any>): string[] =>
+      [...JSON.stringify(composite.Properties.AlarmRule).matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g)].map((m) => m[1]).sort();
+    const compositeNamed = (suffix: string) => Object.values(composites).find((c) => String(c.Properties.AlarmName).endsWith(suffix))!;
+    // Act
+    const failureChildren = childrenOf(compositeNamed('Composite-Failure'));
+    const backlogChildren = childrenOf(compositeNamed('Composite-Backlog'));
+    // Assess: the failure signals, each once, all under one composite
+    expect(failureChildren).toEqual(
+      alarmIdsWhere((p) => (metricNameOf(p) === 'Errors' && p.Namespace !== OUTCOME_METRIC.namespace) || outcomeOf(p) === 'FAILED' || metricNameOf(p) === 'ApproximateNumberOfMessagesVisible'),
+    );
+    expect(failureChildren).toHaveLength(4);
+    expect(alarmIdsWhere((p) => metricNameOf(p) === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    // Throttles and event age: the other composite
+    expect(backlogChildren).toEqual(alarmIdsWhere((p) => ['Throttles', 'AsyncEventAge'].includes(metricNameOf(p))));
+    expect(backlogChildren).toHaveLength(2);
+    // No signal is alarmed twice, and every component alarm belongs to exactly one notifying alarm.
+    const unresolved = alarmIdsWhere((p) => outcomeOf(p) === 'UNRESOLVED');
+    expect(unresolved).toHaveLength(1);
+    expect([...failureChildren, ...backlogChildren, ...unresolved].sort()).toEqual(Object.keys(alarms).sort());
+    for (const alarm of Object.values(alarms)) {
+      if (outcomeOf(alarm.Properties) !== undefined) {
+        expect(alarm.Properties.Dimensions).toContainEqual({ Name: 'service', Value: OUTCOME_METRIC.serviceName });
+        expect(alarm.Properties.Namespace).toBe(OUTCOME_METRIC.namespace);
+      }
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
-    for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
+    expect(remediator.alarms).toHaveLength(3);
+  });
+
+  it('has a dashboard of outcomes, the function (errors, throttles, duration, event age) and both dead-letter queues', () => {
+    const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody);
+    for (const outcome of ['REMEDIATED', 'FAILED', 'UNRESOLVED', 'DRY_RUN', 'SKIPPED', 'HEALTHY']) {
+      expect(body).toContain(`\\"RemediationOutcome\\",\\"Outcome\\",\\"${outcome}\\",\\"service\\",\\"eks-node-join-remediator\\"`);
+    }
+    for (const metric of ['Errors', 'Throttles', 'Duration', 'AsyncEventAge', 'AsyncEventsDropped', 'ApproximateNumberOfMessagesVisible']) expect(body).toContain(`\\"${metric}\\"`);
+    expect(body).toContain('RemediatorEventDeliveryDlq');
+    expect(body).toContain('RemediatorFailedInvocationQueue');
   });
 
   it('exposes the per-outcome metric for other alarms (e.g. REMEDIATED)', () => {
@@ -210,13 +258,17 @@ describe('NodeJoinRemediator IAM policy (least privilege)', () => {
         'sqs:SendMessage',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
+        ...LEDGER_TABLE_ACTIONS,
+        ...RECHECK_SCHEDULE_ACTIONS,
+        'iam:PassRole',
+        ...XRAY_ACTIONS,
       ]),
     );
   });
 
-  it('uses Resource "*" only for the read calls without resource-level permissions', () => {
+  it('uses Resource "*" only for the read calls without resource-level permissions and X-Ray', () => {
     const unscoped = statements.filter((s) => asList(s.Resource).includes('*'));
-    expect(actionsOf(unscoped).sort()).toEqual([...UNSCOPED_READ_ACTIONS].sort());
+    expect(actionsOf(unscoped).sort()).toEqual([...UNSCOPED_READ_ACTIONS, ...XRAY_ACTIONS].sort());
   });
 
   it('scopes UpdateNodegroupConfig to node groups of the allowed clusters', () => {
@@ -254,14 +306,17 @@ describe('NodeJoinRemediator IAM policy (least privilege)', () => {
 
   it('creates the function only after every policy of its role exists', () => {
     const fnResource = Object.values(template.findResources('AWS::Lambda::Function'))[0];
-    const policies = Object.keys(template.findResources('AWS::IAM::Policy'));
+    const roleLogicalId: string = fnResource.Properties.Role['Fn::GetAtt'][0];
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]))
+      .map(([logicalId]) => logicalId);
     expect(policies.length).toBeGreaterThanOrEqual(5);
     expect(fnResource.DependsOn).toEqual(expect.arrayContaining(policies));
   });
 
-  it('never grants a delete or an STS call', () => {
+  it('never grants a delete or an STS call, except deleting its own lease item and its own re-check schedules', () => {
     const actions = actionsOf(statements);
-    expect(actions.filter((action) => /:Delete|^sts:/.test(action))).toEqual([]);
+    expect(actions.filter((action) => /:Delete|^sts:/.test(action)).sort()).toEqual(['dynamodb:DeleteItem', 'scheduler:DeleteSchedule']);
   });
 });
 
@@ -282,6 +337,11 @@ describe('NodeJoinRemediator props change the template as documented', () => {
       waitSeconds: 300,
       optOutTag: { key: 'team/remediation', value: 'off' },
       pollSeconds: 5,
+      allowInternetEgress: true,
+      createNodeAccessEntry: true,
+      recycleCooldownSeconds: 7200,
+      readConsoleOutput: true,
+      concurrency: 16,
     } as const;
     // Act
     const { template } = synthRemediator({ ...knobs, clusterNames: [...knobs.clusterNames] });
@@ -362,7 +422,7 @@ describe('NodeJoinRemediator props change the template as documented', () => {
     expect(statementsWith(roleStatements(template), 'sns:Publish').map((s) => s.Resource)).toEqual([{ Ref: topicLogicalId }]);
   });
 
-  it('alarmActions: every alarm notifies them', () => {
+  it('alarmActions: the notifying alarms (two composites, UNRESOLVED) notify them; component alarms stay silent', () => {
     // Prepare
     const app = new App();
     const stack = new Stack(app, 'AlarmStack', { env: TEST_ENV });
@@ -372,10 +432,30 @@ describe('NodeJoinRemediator props change the template as documented', () => {
       alarmActions: [new cloudwatchActions.SnsAction(topic)],
       code: lambda.Code.fromInline('export const handler = async () => ({});'),
     });
-    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
+    const template = Template.fromStack(stack);
     // Assess
-    expect(alarms).toHaveLength(5);
-    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:us-west-2:123456789012:ops']);
+    const composites = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
+    expect(composites).toHaveLength(2);
+    for (const composite of composites) expect(composite.Properties.AlarmActions).toEqual(['arn:aws:sns:us-west-2:123456789012:ops']);
+    const notifying = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.AlarmActions !== undefined);
+    expect(notifying).toHaveLength(1);
+    expect(notifying[0].Properties.Dimensions).toContainEqual({ Name: 'Outcome', Value: 'UNRESOLVED' });
+    expect(notifying[0].Properties.AlarmActions).toEqual(['arn:aws:sns:us-west-2:123456789012:ops']);
+  });
+
+  it('createAlarmTopic: an encrypted, TLS-only topic the notifying alarms publish to', () => {
+    // Act
+    const { template, stack, remediator } = synthRemediator({ createAlarmTopic: true });
+    // Assess
+    const topicId = logicalIdOf(stack, remediator.alarmTopic!);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    for (const composite of Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'))) {
+      expect(composite.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
   });
 
   describe('vpc', () => {
@@ -399,6 +479,106 @@ describe('NodeJoinRemediator props change the template as documented', () => {
       const withoutVpc = actionsOf(roleStatements(synthRemediator().template));
       expect(withoutVpc.filter((action) => (VPC_NETWORK_INTERFACE_ACTIONS as readonly string[]).includes(action))).toEqual([]);
     });
+  });
+});
+
+describe('NodeJoinRemediator fleet state: ledger table and re-check schedules (contract section 8)', () => {
+  const { template, stack, remediator } = synthRemediator({ clusterNames: ['eks-workshop'] });
+  const fn = onlyResource(template, 'AWS::Lambda::Function');
+  const tableId = logicalIdOf(stack, remediator.ledgerTable);
+  const groupId = logicalIdOf(stack, remediator.scheduleGroup);
+  const schedulerRoleId = logicalIdOf(stack, remediator.schedulerRole);
+  const statements = roleStatements(template);
+
+  it('keeps leases and the ledger in one on-demand, encrypted table with PITR and TTL, laid out as lambda/ledger/schema.ts', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [
+          { AttributeName: LEDGER_TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: LEDGER_TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: LEDGER_TABLE.partitionKey, AttributeType: 'S' },
+          { AttributeName: LEDGER_TABLE.sortKey, AttributeType: 'S' },
+        ]),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: LEDGER_TABLE.timeToLiveAttribute, Enabled: true },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    expect(fn.properties.Environment.Variables.LEDGER_TABLE_NAME).toEqual({ Ref: tableId });
+  });
+
+  it('grants the item calls the ledger adapter makes, on that table only', () => {
+    const ledger = statementsWith(statements, 'dynamodb:PutItem');
+    expect(ledger).toHaveLength(1);
+    expect(asList(ledger[0].Action).sort()).toEqual([...LEDGER_TABLE_ACTIONS].sort());
+    expect(ledger[0].Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    expect(actionsOf(statements).filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([...LEDGER_TABLE_ACTIONS].sort());
+  });
+
+  it('gives the function a schedule group and a role that only EventBridge Scheduler of this account and group can assume', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    // A name CDK derives from the construct path at synth (no region or account in it).
+    expect(fn.properties.Environment.Variables.SCHEDULE_GROUP_NAME).toBe(remediator.scheduleGroup.scheduleGroupName);
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: remediator.scheduleGroup.scheduleGroupName });
+    expect(fn.properties.Environment.Variables.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [groupId, 'Arn'] } },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('lets the scheduler role invoke this function and nothing else', () => {
+    const schedulerStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: schedulerRoleId }]))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+    expect(schedulerStatements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] } }),
+    ]);
+  });
+
+  it('lets the function create and delete schedules only in its group, and pass only the scheduler role, only to Scheduler', () => {
+    const [schedules] = statementsWith(statements, 'scheduler:CreateSchedule');
+    expect(asList(schedules.Action).sort()).toEqual([...RECHECK_SCHEDULE_ACTIONS].sort());
+    expect(arnText(schedules.Resource)).toBe(`arn:<AWS::Partition>:scheduler:us-west-2:123456789012:schedule/${remediator.scheduleGroup.scheduleGroupName}/*`);
+    const [passRole] = statementsWith(statements, 'iam:PassRole');
+    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+  });
+});
+
+describe('NodeJoinRemediator tracing and concurrency props', () => {
+  it('tracing on by default: active tracing and POWERTOOLS_TRACE_ENABLED=true', () => {
+    const fn = onlyResource(synthRemediator().template, 'AWS::Lambda::Function').properties;
+    expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(fn.Environment.Variables).toMatchObject({ POWERTOOLS_TRACE_ENABLED: 'true', POWERTOOLS_SERVICE_NAME: OUTCOME_METRIC.serviceName });
+  });
+
+  it('tracing false: no active tracing, no X-Ray grant, POWERTOOLS_TRACE_ENABLED=false', () => {
+    const { template } = synthRemediator({ tracing: false });
+    const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
+    expect(fn.TracingConfig).toBeUndefined();
+    expect(fn.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+    expect(actionsOf(roleStatements(template)).filter((action) => action.startsWith('xray:'))).toEqual([]);
+  });
+
+  it('reservedConcurrency: sets the cap', () => {
+    const fn = onlyResource(synthRemediator({ reservedConcurrency: 25 }).template, 'AWS::Lambda::Function').properties;
+    expect(fn.ReservedConcurrentExecutions).toBe(25);
   });
 });
 
@@ -436,6 +616,9 @@ describe('NodeJoinRemediator rejects invalid props at synth', () => {
     ['polls rarer than the wait', { waitSeconds: 30, pollSeconds: 60 }, 'pollSeconds', /must not exceed waitSeconds \(30\)/],
     ['a bad route table VPC id', { routeTableVpcIds: ['vpc-1'] }, 'routeTableVpcIds', /VPC ids like vpc-/],
     ['memory out of range', { memorySize: 64 }, 'memorySize', /from 128 to 10240/],
+    ['a reserved concurrency of 0', { reservedConcurrency: 0 }, 'reservedConcurrency', /whole number from 1 to 1000, got 0/],
+    ['a sweep concurrency above 64', { concurrency: 65 }, 'concurrency', /concurrency must be a whole number from 1 to 64, got "65"/],
+    ['a negative cool-down', { recycleCooldownSeconds: -1 }, 'recycleCooldownSeconds', /whole number of seconds from 0 to 604800/],
   ])('%s', (_label, props, field, message) => {
     const error = errorOf(props);
     expect(error.field).toBe(field);

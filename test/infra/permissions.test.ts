@@ -18,6 +18,22 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   'client-ec2': 'ec2',
   'client-auto-scaling': 'autoscaling',
   'client-sns': 'sns',
+  'client-cloudtrail': 'cloudtrail',
+  'client-dynamodb': 'dynamodb',
+  'client-scheduler': 'scheduler',
+};
+/** @aws-sdk/lib-dynamodb's document commands → the DynamoDB actions they call. */
+const DOCUMENT_COMMAND_ACTIONS: Record<string, string> = {
+  Put: 'PutItem',
+  Get: 'GetItem',
+  Delete: 'DeleteItem',
+  Update: 'UpdateItem',
+  Query: 'Query',
+  Scan: 'Scan',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
 };
 
 /** `eks:DescribeCluster`, ... for every `XxxCommand` / `paginateXxx` in files importing one SDK client. */
@@ -29,7 +45,10 @@ function actionsCalledByAdapters(): string[] {
     if (clients.length !== 1) continue;
     const prefix = IAM_PREFIX_BY_CLIENT[clients[0]];
     if (prefix === undefined) throw new Error(`${file} uses @aws-sdk/${clients[0]}, which the role was not designed for`);
-    for (const [, operation] of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)) actions.add(`${prefix}:${operation}`);
+    const documentClient = source.includes("from '@aws-sdk/lib-dynamodb'");
+    for (const [, operation] of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)) {
+      actions.add(`${prefix}:${documentClient ? (DOCUMENT_COMMAND_ACTIONS[operation!] ?? operation) : operation}`);
+    }
     for (const [, operation] of source.matchAll(/\bpaginate([A-Z][A-Za-z]+)\b/g)) actions.add(`${prefix}:${operation}`);
   }
   return [...actions].sort();
@@ -60,7 +79,7 @@ describe('the role and the adapters agree', () => {
   it('grants no AWS API action of those services that lambda/aws does not send', () => {
     // Prepare: Lambda's own network-interface actions (VPC functions) are not engine calls.
     const called = new Set(actionsCalledByAdapters());
-    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns):/.test(action));
+    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns|cloudtrail|dynamodb|scheduler):/.test(action));
     // Act
     const unused = serviceActions.filter((action) => !called.has(action) && !(VPC_NETWORK_INTERFACE_ACTIONS as readonly string[]).includes(action));
     // Assess: a grant the engine stopped using must be removed with the call.

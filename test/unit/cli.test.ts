@@ -9,6 +9,7 @@ function reportWith(outcome: Outcome): Report {
     region: 'us-west-2',
     outcome,
     reason: 'test',
+    trigger: { kind: 'cli' },
     dryRun: false,
     registrationSource: 'kubernetes-api',
     instances: [],

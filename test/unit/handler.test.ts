@@ -23,6 +23,7 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListClustersCommand, ListNodegroupsCommand } from '@aws-sdk/client-eks';
+import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -33,7 +34,8 @@ import { configFromEnv } from '../../lambda/config';
 import { KubernetesApiError, ValidationError } from '../../lambda/errors';
 import { createHandler, METRIC_NAMESPACE, OUTCOME_METRIC, type HandlerRuntime } from '../../lambda/handler';
 import type { NodeInfo } from '../../lambda/model';
-import type { KubernetesPort } from '../../lambda/ports';
+import { InMemoryLedger } from '../../lambda/ledger/memory';
+import type { KubernetesPort, LeaseResult, LedgerPort, LedgerRecord, RecheckRequest, SchedulerPort } from '../../lambda/ports';
 import type { MultiReport, Report } from '../../lambda/report';
 import { awsResponse, FakeClock, recordingLogger, WORLD } from '../fixtures/aws/responses';
 import updateNodegroupConfigEvent from '../fixtures/events/cloudtrail-update-nodegroup-config.json';
@@ -421,7 +423,7 @@ describe('handler', () => {
     eks.on(ListClustersCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }));
     const logger = recordingLogger();
     const published: string[] = [];
-    const publisher = { publish: async (_subject: string, message: string) => void published.push(message) };
+    const publisher = { publish: async (n: { json: string }) => void published.push(n.json) };
     const handler = createHandler(() => ({ ...runtimeFor(world), logger: logger as unknown as Logger, publisher }));
 
     // Act
@@ -552,7 +554,7 @@ describe('handler', () => {
     const world = loadWorld();
     serve(world);
     const published: { subject: string; message: string }[] = [];
-    const publisher = { publish: async (subject: string, message: string) => void published.push({ subject, message }) };
+    const publisher = { publish: async (n: { subject: string; json: string }) => void published.push({ subject: n.subject, message: n.json }) };
     const handler = createHandler(() => ({ ...runtimeFor(world), publisher }));
 
     // Act
@@ -612,5 +614,289 @@ describe('handler', () => {
     expect(report.outcome).toBe('DRY_RUN');
     expect(report.dryRun).toBe(true);
     expectNoMutation();
+  });
+});
+
+/** The ledger table as the handler sees it: the in-memory semantics, remembered across invocations. */
+class TableLedger implements LedgerPort {
+  readonly durable = true;
+  private readonly memory = new InMemoryLedger();
+  append(record: LedgerRecord): Promise<void> {
+    return this.memory.append(record);
+  }
+  history(clusterName: string, nodegroupName: string, options?: { since?: string; limit?: number }): Promise<LedgerRecord[]> {
+    return this.memory.history(clusterName, nodegroupName, options);
+  }
+  acquireLease(clusterName: string, nodegroupName: string, owner: string, ttlSeconds: number, now: Date): Promise<LeaseResult> {
+    return this.memory.acquireLease(clusterName, nodegroupName, owner, ttlSeconds, now);
+  }
+  releaseLease(clusterName: string, nodegroupName: string, owner: string): Promise<void> {
+    return this.memory.releaseLease(clusterName, nodegroupName, owner);
+  }
+}
+
+/** EventBridge Scheduler as the handler sees it: the re-checks it was asked for. */
+class RecordingScheduler implements SchedulerPort {
+  readonly scheduled: { at: Date; recheck: RecheckRequest; functionArn: string }[] = [];
+  constructor(private readonly functionArn = FUNCTION_ARN) {}
+  async scheduleRecheck(at: Date, recheck: RecheckRequest): Promise<string> {
+    this.scheduled.push({ at, recheck, functionArn: this.functionArn });
+    return `recheck-${this.scheduled.length}`;
+  }
+  async deleteSchedule(): Promise<void> {}
+  /** the re-check payloads of one reason, in order */
+  of(reason: RecheckRequest['reason']): RecheckRequest[] {
+    return this.scheduled.filter((s) => s.recheck.reason === reason).map((s) => s.recheck);
+  }
+}
+
+const FUNCTION_ARN = 'arn:aws:lambda:us-west-2:123456789012:function:node-join-remediator';
+
+function lambdaContext(requestId: string, remainingMs: () => number = () => 900_000): Partial<Context> {
+  return { awsRequestId: requestId, invokedFunctionArn: FUNCTION_ARN, getRemainingTimeInMillis: remainingMs };
+}
+
+/** The deployed shape: a ledger table and a scheduler beside the mocked AWS APIs. */
+function deployedRuntime(world: World, shared: { ledger?: LedgerPort; scheduler?: RecordingScheduler; clock?: FakeClock } = {}, env: Record<string, string> = {}) {
+  const ledger = shared.ledger ?? new TableLedger();
+  const scheduler = shared.scheduler ?? new RecordingScheduler();
+  const runtime: HandlerRuntime = { ...runtimeFor(world, env, shared.clock), ledger, schedulerFor: () => scheduler };
+  return { runtime, ledger, scheduler };
+}
+
+function loggedReports(logger: ReturnType<typeof recordingLogger>): Report[] {
+  return logger.lines.filter((l) => l.message === 'remediation report').map((l) => l.extra?.['report'] as Report);
+}
+
+describe('handler in the deployed shape (contract section 8)', () => {
+  beforeEach(() => {
+    ec2.reset();
+    eks.reset();
+    autoscaling.reset();
+  });
+
+  it('lets exactly one of two racing invocations act on a node group; the other is SKIPPED and re-checks after the lease', async () => {
+    // Prepare: one ledger table and one scheduler shared by two concurrent invocations.
+    const world = loadWorld();
+    serve(world);
+    const { runtime, scheduler } = deployedRuntime(world);
+    const handler = createHandler(() => runtime);
+    const payload = { clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName };
+
+    // Act
+    const results = (await Promise.all([handler(payload, lambdaContext('request-1')), handler(payload, lambdaContext('request-2'))])) as Report[];
+
+    // Assess
+    const acted = results.filter((r) => r.outcome === 'REMEDIATED');
+    const skipped = results.filter((r) => r.outcome === 'SKIPPED');
+    expect(acted).toHaveLength(1);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.reason).toMatch(/^Another run holds it \(request-[12], until 2026-11-29T06:\d\d:\d\d\.000Z\)/);
+    expect(ec2).toHaveReceivedCommandTimes(CreateRouteCommand, 1);
+    expect(autoscaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 1);
+    expect(scheduler.of('lease-held')).toEqual([
+      expect.objectContaining({ clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName, remediationId: skipped[0]!.remediationId }),
+    ]);
+  });
+
+  it('returns without sleeping on an event for young instances, and its grace-period re-check then remediates and verifies', async () => {
+    // Prepare: the event arrives one minute after the instance launched (grace period 300 s).
+    const world = loadWorld();
+    serve(world);
+    const clock = new FakeClock('2026-11-29T05:46:00.000Z');
+    const { runtime, scheduler, ledger } = deployedRuntime(world, { clock });
+    const handler = createHandler(() => runtime);
+
+    // Act 1: the CloudTrail event.
+    const first = (await handler(updateNodegroupConfigEvent, lambdaContext('request-1'))) as Report;
+
+    // Assess 1: no sleep, nothing changed, one re-check at the end of the instance's grace period.
+    expect(clock.sleeps).toEqual([]);
+    expect(first.outcome).toBe('HEALTHY');
+    expect(first.reason).toContain('grace-period re-check is scheduled for 2026-11-29T05:50:01.000Z');
+    expectNoMutation();
+    const [grace] = scheduler.scheduled;
+    expect(grace).toMatchObject({ at: new Date('2026-11-29T05:50:01.000Z'), recheck: { reason: 'grace-period', remediationId: first.remediationId } });
+
+    // Act 2: Scheduler fires the re-check when it is due.
+    await clock.sleep(grace!.at.getTime() - clock.now().getTime());
+    const second = (await handler({ recheck: grace!.recheck }, lambdaContext('request-2'))) as Report;
+
+    // Assess 2: the same remediation is carried on; the join is left to a verify re-check.
+    expect(second).toMatchObject({
+      outcome: 'REMEDIATED',
+      remediationId: first.remediationId,
+      trigger: { kind: 'recheck', reason: 'grace-period' },
+      verification: { status: 'pending' },
+    });
+    expect(ec2).toHaveReceivedCommandTimes(CreateRouteCommand, 1);
+    expect(clock.sleeps).toHaveLength(1); // only the test's own advance
+    const [verify] = scheduler.of('verify');
+    expect(verify).toMatchObject({ remediationId: first.remediationId, replacedInstanceIds: [WORLD.instanceId] });
+    const actions = (await ledger.history(WORLD.clusterName, WORLD.nodegroupName)).filter((r) => r.kind === 'action');
+    expect(actions.map((r) => r.kind === 'action' && [r.action.type, r.cause, r.remediationId])).toEqual(
+      expect.arrayContaining([
+        ['CREATE_ROUTE', 'NO_DEFAULT_ROUTE', first.remediationId],
+        ['REPLACE_INSTANCES', 'NODES_NOT_REGISTERED', first.remediationId],
+      ]),
+    );
+
+    // Act 3: the verify re-check reads registration once.
+    const third = (await handler({ recheck: verify! }, lambdaContext('request-3'))) as Report;
+
+    // Assess 3
+    expect(third).toMatchObject({ outcome: 'REMEDIATED', remediationId: first.remediationId, verification: { status: 'joined', registered: 1 } });
+  });
+
+  it('re-schedules a verify re-check while nodes have not joined, and ends pending after verifyUntil', async () => {
+    // Prepare: no Node will appear.
+    const world = loadWorld();
+    serve(world);
+    const clock = new FakeClock();
+    const { runtime, scheduler } = deployedRuntime(world, { clock });
+    const handler = createHandler(() => runtime);
+    const recheck: RecheckRequest = {
+      clusterName: WORLD.clusterName,
+      nodegroupName: WORLD.nodegroupName,
+      remediationId: '6f1c1a52-8c1e-4a37-9a61-0d6f3f0b8a11',
+      reason: 'verify',
+      replacedInstanceIds: ['i-0aaaaaaaaaaaaaaaa'],
+      verifyUntil: clock.in(120).toISOString(),
+    };
+
+    // Act
+    const early = (await handler({ recheck }, lambdaContext('request-1'))) as Report;
+    await clock.sleep(180_000);
+    const late = (await handler({ recheck }, lambdaContext('request-2'))) as Report;
+
+    // Assess
+    expect(early).toMatchObject({ outcome: 'REMEDIATED', verification: { status: 'pending' } });
+    expect(scheduler.of('verify')).toHaveLength(1);
+    expect(late.reason).toMatch(/have not joined by/);
+    expect(scheduler.of('verify')).toHaveLength(1);
+    expectNoMutation();
+  });
+
+  it('emits every finished report of a sweep short of time and hands the rest to one continuation', async () => {
+    // Prepare: three node groups, one at a time; after the first starts, too little time is left.
+    const world = loadWorld();
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    serve(world);
+    eks.on(ListClustersCommand).resolves({ clusters: [WORLD.clusterName] });
+    eks.on(ListNodegroupsCommand).resolves({ nodegroups: ['ng-a', 'ng-b', 'ng-c'] });
+    const logger = recordingLogger();
+    const { runtime, scheduler } = deployedRuntime(world, {}, { CONCURRENCY: '1' });
+    const handler = createHandler(() => ({ ...runtime, logger: logger as unknown as Logger }));
+    const remaining = () => (eks.commandCalls(DescribeNodegroupCommand).length === 0 ? 800_000 : 30_000);
+
+    // Act
+    const result = (await handler(scheduledEvent, lambdaContext('request-1', remaining))) as MultiReport;
+
+    // Assess: the finished report is out; the rest is pending in exactly one continuation.
+    expect(result.reports.map((r) => [r.nodegroupName, r.outcome])).toEqual([['ng-a', 'HEALTHY']]);
+    expect(loggedReports(logger).map((r) => r.nodegroupName)).toEqual(['ng-a']);
+    expect(scheduler.of('continuation')).toEqual([
+      expect.objectContaining({
+        pending: [
+          { clusterName: WORLD.clusterName, nodegroupName: 'ng-b' },
+          { clusterName: WORLD.clusterName, nodegroupName: 'ng-c' },
+        ],
+      }),
+    ]);
+
+    // Act 2: the continuation runs with plenty of time.
+    const rest = (await handler({ recheck: scheduler.of('continuation')[0] }, lambdaContext('request-2'))) as MultiReport;
+
+    // Assess 2: nothing in scope was left out.
+    expect(rest.reports.map((r) => r.nodegroupName).sort()).toEqual(['ng-b', 'ng-c']);
+    expect(rest.reports.every((r) => r.trigger.kind === 'recheck' && r.outcome === 'HEALTHY')).toBe(true);
+  });
+
+  it('does not hide the other reports of a sweep when one node group FAILS, and still rethrows for retry', async () => {
+    // Prepare: DescribeNodegroup is denied for one of two node groups.
+    const world = loadWorld();
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    serve(world);
+    eks.on(ListClustersCommand).resolves({ clusters: [WORLD.clusterName] });
+    eks.on(ListNodegroupsCommand).resolves({ nodegroups: ['ng-ok', 'ng-denied'] });
+    eks.on(DescribeNodegroupCommand, { nodegroupName: 'ng-denied' }).rejects(
+      Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }),
+    );
+    const logger = recordingLogger();
+    const { runtime } = deployedRuntime(world);
+    const handler = createHandler(() => ({ ...runtime, logger: logger as unknown as Logger }));
+
+    // Act
+    const run = handler(scheduledEvent, lambdaContext('request-1'));
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'RemediationFailedError' });
+    const outcomes = Object.fromEntries(loggedReports(logger).map((r) => [r.nodegroupName, r.outcome]));
+    expect(outcomes).toEqual({ 'ng-ok': 'HEALTHY', 'ng-denied': 'FAILED' });
+  });
+
+  it('reads the VPC once per sweep, not once per node group', async () => {
+    // Prepare
+    const world = loadWorld();
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    serve(world);
+    eks.on(ListClustersCommand).resolves({ clusters: [WORLD.clusterName] });
+    eks.on(ListNodegroupsCommand).resolves({ nodegroups: ['ng-a', 'ng-b', 'ng-c', 'ng-d'] });
+    const handler = createHandler(() => deployedRuntime(world).runtime);
+
+    // Act
+    const result = (await handler(scheduledEvent, lambdaContext('request-1'))) as MultiReport;
+
+    // Assess
+    expect(result.reports).toHaveLength(4);
+    expect(ec2).toHaveReceivedCommandTimes(DescribeRouteTablesCommand, 1);
+    expect(ec2).toHaveReceivedCommandTimes(DescribeNatGatewaysCommand, 1);
+    expect(ec2).toHaveReceivedCommandTimes(DescribeInternetGatewaysCommand, 1);
+    expect(ec2).toHaveReceivedCommandTimes(DescribeVpcEndpointsCommand, 1);
+    expect(eks).toHaveReceivedCommandTimes(DescribeNodegroupCommand, 4);
+  });
+
+  it('notifies only when a node group outcome changes (ledger), as text for e-mail and JSON for machines', async () => {
+    // Prepare
+    const world = loadWorld();
+    serve(world);
+    const published: { subject: string; json: string; text: string }[] = [];
+    const { runtime } = deployedRuntime(world);
+    const handler = createHandler(() => ({ ...runtime, publisher: { publish: async (n) => void published.push(n) } }));
+    const dryRun = { clusterName: WORLD.clusterName, nodegroupName: WORLD.nodegroupName, dryRun: true };
+
+    // Act: DRY_RUN twice, then HEALTHY twice.
+    await handler(dryRun, lambdaContext('request-1'));
+    await handler(dryRun, lambdaContext('request-2'));
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    await handler(dryRun, lambdaContext('request-3'));
+    await handler(dryRun, lambdaContext('request-4'));
+
+    // Assess
+    expect(published.map((n) => JSON.parse(n.json).outcome)).toEqual(['DRY_RUN', 'HEALTHY']);
+    expect(published[0]!.text).toContain(`DRY_RUN  ${WORLD.clusterName}/${WORLD.nodegroupName}`);
+  });
+
+  it('puts the trigger and the account on every report, SKIPPED and FAILED ones included', async () => {
+    // Prepare
+    const world = loadWorld();
+    world.kubernetes.nodes = [nodeFor(WORLD.instanceId)];
+    serve(world);
+    const handler = createHandler(() => deployedRuntime(world).runtime);
+
+    // Act
+    const cloudtrail = (await handler(updateNodegroupConfigEvent, lambdaContext('request-1'))) as Report;
+    const own = (await handler(ownRoleEvent, lambdaContext('request-2'))) as Report;
+    const manual = (await handler({ clusterName: WORLD.clusterName }, lambdaContext('request-3'))) as MultiReport;
+
+    // Assess
+    expect(cloudtrail.trigger).toMatchObject({
+      kind: 'cloudtrail',
+      eventId: updateNodegroupConfigEvent.detail.eventID,
+      caller: updateNodegroupConfigEvent.detail.userIdentity.arn,
+    });
+    expect(cloudtrail.accountId).toBe('123456789012');
+    expect(own).toMatchObject({ outcome: 'SKIPPED', trigger: { kind: 'cloudtrail', eventId: ownRoleEvent.detail.eventID } });
+    expect(manual.reports[0]).toMatchObject({ trigger: { kind: 'manual' }, accountId: '123456789012' });
   });
 });

@@ -61,6 +61,11 @@ describe('parseInput: CloudTrail node group events', () => {
     ]);
     expect(targets[0]!.triggerDetail).toContain(eventName);
     expect(targets[0]!.dryRun).toBeUndefined();
+    expect(targets[0]!.triggeredBy).toMatchObject({
+      kind: 'cloudtrail',
+      eventId: fixture.detail.eventID,
+      caller: fixture.detail.userIdentity.arn,
+    });
   });
 
   it('URL-decodes the cluster name taken from the request URI', () => {
@@ -190,6 +195,7 @@ describe('parseInput: Auto Scaling instance launches', () => {
       autoScalingGroupName: 'eks-new_nodegroup_2-a8c75f2f-df78-a72f-4063-4b69af3de5b1',
       instanceId: 'i-0f1e2d3c4b5a69788',
       triggerDetail: expect.stringContaining('i-0f1e2d3c4b5a69788'),
+      triggeredBy: expect.objectContaining({ kind: 'instance-launch', instanceId: 'i-0f1e2d3c4b5a69788', eventId: expect.any(String) }),
     });
   });
 
@@ -209,7 +215,15 @@ describe('parseInput: Auto Scaling instance launches', () => {
 
       expect(resolved).toEqual({
         kind: 'targets',
-        targets: [{ clusterName: 'eks-workshop', nodegroupName: 'new_nodegroup_2', trigger: 'instance-launch', triggerDetail: 'launch' }],
+        targets: [
+          {
+            clusterName: 'eks-workshop',
+            nodegroupName: 'new_nodegroup_2',
+            trigger: 'instance-launch',
+            triggerDetail: 'launch',
+            triggeredBy: { kind: 'instance-launch', detail: 'launch' },
+          },
+        ],
       });
     });
 
@@ -251,7 +265,9 @@ describe('parseInput: scheduled sweep', () => {
   it('targetsForClusters keeps only allow-listed clusters, once each', () => {
     const targets = targetsForClusters(['a', 'b', 'a'], config({ clusterNames: ['a'] }));
 
-    expect(targets).toEqual([{ clusterName: 'a', trigger: 'sweep', triggerDetail: 'scheduled sweep' }]);
+    expect(targets).toEqual([
+      { clusterName: 'a', trigger: 'sweep', triggerDetail: 'scheduled sweep', triggeredBy: { kind: 'sweep', detail: 'scheduled sweep' } },
+    ]);
   });
 });
 
@@ -262,7 +278,14 @@ describe('parseInput: manual invocation', () => {
     );
 
     expect(targets).toEqual([
-      { clusterName: 'eks-workshop', nodegroupName: 'new_nodegroup_2', dryRun: true, trigger: 'manual', triggerDetail: 'manual invocation' },
+      {
+        clusterName: 'eks-workshop',
+        nodegroupName: 'new_nodegroup_2',
+        dryRun: true,
+        trigger: 'manual',
+        triggerDetail: 'manual invocation',
+        triggeredBy: { kind: 'manual', detail: 'manual invocation' },
+      },
     ]);
   });
 
@@ -333,5 +356,71 @@ describe('isOptedOut', () => {
 
     expect(isOptedOut({ 'team/remediate': 'no' }, custom)).toBe(true);
     expect(isOptedOut({ 'node-join-remediator/disabled': 'true' }, custom)).toBe(false);
+  });
+});
+
+describe('parseInput: re-checks the function scheduled for itself (input 5)', () => {
+  const REMEDIATION = '6f1c1a52-8c1e-4a37-9a61-0d6f3f0b8a11';
+  const recheck = (fields: Record<string, unknown>) => ({
+    recheck: { clusterName: 'eks-workshop', nodegroupName: 'new_nodegroup_2', remediationId: REMEDIATION, ...fields },
+  });
+
+  it('accepts a verify re-check with its instances and deadline', () => {
+    // Act
+    const parsed = parseInput(
+      recheck({ reason: 'verify', replacedInstanceIds: ['i-0f1e2d3c4b5a69788'], verifyUntil: '2026-11-29T06:10:00.000Z' }),
+      config(),
+    );
+
+    // Assess
+    expect(parsed).toEqual({
+      kind: 'recheck',
+      recheck: {
+        clusterName: 'eks-workshop',
+        nodegroupName: 'new_nodegroup_2',
+        remediationId: REMEDIATION,
+        reason: 'verify',
+        replacedInstanceIds: ['i-0f1e2d3c4b5a69788'],
+        verifyUntil: '2026-11-29T06:10:00.000Z',
+      },
+      triggeredBy: expect.objectContaining({ kind: 'recheck', reason: 'verify' }),
+    });
+  });
+
+  it('names the allowed reasons when the reason is unknown', () => {
+    const error = validationErrorOf(() => parseInput(recheck({ reason: 'later' }), config()));
+
+    expect(error.field).toBe('recheck.reason');
+    expect(error.message).toContain('grace-period, verify, lease-held, continuation');
+  });
+
+  it('names an unknown field and the allowed ones', () => {
+    const error = validationErrorOf(() => parseInput(recheck({ reason: 'grace-period', when: 'now' }), config()));
+
+    expect(error.field).toBe('recheck.when');
+    expect(error.message).toContain('allowed fields: clusterName, nodegroupName, remediationId, reason');
+  });
+
+  it('requires a UUID remediationId and the pending node groups of a continuation', () => {
+    expect(validationErrorOf(() => parseInput(recheck({ reason: 'lease-held', remediationId: 'x' }), config())).field).toBe(
+      'recheck.remediationId',
+    );
+    expect(validationErrorOf(() => parseInput(recheck({ reason: 'continuation' }), config())).field).toBe('recheck.pending');
+    expect(
+      validationErrorOf(() => parseInput(recheck({ reason: 'continuation', pending: [{ clusterName: 'a' }] }), config())).field,
+    ).toBe('recheck.pending[0].nodegroupName');
+  });
+
+  it('keeps only allow-listed clusters of a continuation, and skips a re-check of a cluster no longer allowed', () => {
+    // Act
+    const continuation = parseInput(
+      recheck({ reason: 'continuation', pending: [{ clusterName: 'prod', nodegroupName: 'a' }, { clusterName: 'eks-workshop', nodegroupName: 'b' }] }),
+      config({ clusterNames: ['prod'] }),
+    );
+    const single = parseInput(recheck({ reason: 'grace-period' }), config({ clusterNames: ['prod'] }));
+
+    // Assess
+    expect(continuation.kind === 'recheck' && continuation.recheck.pending).toEqual([{ clusterName: 'prod', nodegroupName: 'a' }]);
+    expect(single.kind).toBe('skipped');
   });
 });

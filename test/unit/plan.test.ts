@@ -49,7 +49,12 @@ describe('plan', () => {
           type: 'REPLACE_INSTANCES',
           resourceId: SEED.nodegroupName,
           status: 'planned',
-          detail: { instanceIds: [SEED.instanceId], autoScalingGroupNames: [SEED.asgName] },
+          detail: {
+            instanceIds: [SEED.instanceId],
+            autoScalingGroupNames: [SEED.asgName],
+            cause: 'NODES_NOT_REGISTERED',
+            cooldown: { seconds: 3600, nextAllowedAt: expect.any(String), scope: expect.stringContaining('this run only') },
+          },
         },
       ],
     });
@@ -298,7 +303,13 @@ describe('plan', () => {
           type: 'SCALE_CYCLE',
           resourceId: SEED.nodegroupName,
           status: 'planned',
-          detail: { clusterName: SEED.clusterName, nodegroupName: SEED.nodegroupName, original: { minSize: 0, maxSize: 1, desiredSize: 1 } },
+          detail: {
+            clusterName: SEED.clusterName,
+            nodegroupName: SEED.nodegroupName,
+            original: { minSize: 0, maxSize: 1, desiredSize: 1 },
+            cause: 'NODES_NOT_REGISTERED',
+            cooldown: expect.objectContaining({ seconds: 3600 }),
+          },
         },
       ]);
     });

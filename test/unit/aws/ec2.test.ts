@@ -172,6 +172,7 @@ describe('describeNatGateways', () => {
       state: 'available',
       connectivityType: 'public',
       publicIp: '44.226.10.28',
+      createTime: '2026-11-01T09:20:11.000Z',
     });
   });
 });

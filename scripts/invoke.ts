@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+/**
+ * `npm run --silent invoke -- --payload FILE|JSON [--follow]` (contract section 5): the real
+ * Lambda handler, in-process, with the ambient AWS credentials and endpoint and the knobs of
+ * section 4 as their Lambda environment variables. Prints the handler's return value as JSON;
+ * with --follow, every report as one JSON line while it fires the re-checks the handler
+ * scheduled, until none is pending. Progress goes to stderr. The work is in
+ * emulator/local-function.ts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { exitCodeFor } from '../lambda/cli';
+import { describeError } from '../lambda/errors';
+import type { Report } from '../lambda/report';
+import { LocalFunction, type Invocation } from '../emulator/local-function';
+
+export const USAGE = `Usage: npm run --silent invoke -- --payload FILE|JSON [--follow]
+
+Runs the real Lambda handler in-process with the ambient AWS credentials and endpoint
+(AWS_ENDPOINT_URL, typically the emulator's) and the knobs as their Lambda environment
+variables (DRY_RUN, GRACE_SECONDS, ...). Against the emulator it first creates the ledger
+table, schedule group and report topic the deployed function relies on, if missing.
+
+Options:
+  --payload FILE|JSON   the event: a file (see events/) or the JSON text itself (required)
+  --follow              fire each re-check the handler scheduled when it comes due, printing
+                        every report as one JSON line, until none is pending (emulator only)
+  -h, --help            show this help
+
+Exit status: 0 HEALTHY or REMEDIATED; 2 DRY_RUN, UNRESOLVED or SKIPPED; 1 FAILED, a handler
+error or bad arguments (from the last report of each node group).`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface InvokeArguments {
+  payload: unknown;
+  follow: boolean;
+}
+
+/** `--payload` text: JSON when it looks like JSON, else a file holding JSON. */
+export function readPayload(value: string): unknown {
+  const trimmed = value.trim();
+  const fromFile = !/^[[{"]/.test(trimmed) && !/^(true|false|null|-?\d)/.test(trimmed);
+  let text = value;
+  if (fromFile) {
+    if (!existsSync(value)) throw new UsageError(`--payload: no such file "${value}" (give a file or the JSON text itself)`);
+    text = readFileSync(value, 'utf8');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`--payload ${fromFile ? `file "${value}"` : 'text'} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function parseInvokeArguments(argv: string[]): InvokeArguments | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { payload: { type: 'string' }, follow: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  if (parsed.values.help) return 'help';
+  if (parsed.values.payload === undefined) throw new UsageError('--payload is required (a file such as events/manual.json, or the JSON text)');
+  return { payload: readPayload(parsed.values.payload), follow: parsed.values.follow ?? false };
+}
+
+/** The last report of each node group decides, as `remediate` decides from its reports. */
+export function exitCodeOf(invocations: Invocation[]): number {
+  if (invocations.some((i) => i.error)) return 1;
+  const latest = new Map<string, Report>();
+  for (const report of invocations.flatMap((i) => i.reports)) latest.set(`${report.clusterName}/${report.nodegroupName}`, report);
+  return latest.size === 0 ? 1 : exitCodeFor([...latest.values()]);
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let args: InvokeArguments | 'help';
+  try {
+    args = parseInvokeArguments(argv);
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 1;
+  }
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { payload, follow } = args;
+  const progress = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  // stdout carries only the result. The handler's own output (Powertools logs and EMF metrics,
+  // which Lambda would send to CloudWatch Logs) goes to stderr with the progress lines.
+  const stdout = process.stdout.write.bind(process.stdout) as (text: string) => boolean;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  let fn: LocalFunction;
+  try {
+    fn = await LocalFunction.prepare({ env, progress });
+  } catch (error) {
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    return 1;
+  }
+  if (follow && !fn.emulator) {
+    process.stderr.write('error: --follow needs the emulator: AWS_ENDPOINT_URL must be the endpoint `npm run emulator` printed\n');
+    return 1;
+  }
+  progress(`invoking ${fn.functionArn} against ${env['AWS_ENDPOINT_URL'] ?? `the AWS endpoints of ${fn.region}`}`);
+
+  const print = (invocation: Invocation): void => {
+    if (invocation.error) {
+      process.stderr.write(`error: the handler threw ${describeError(invocation.error)}\n`);
+      const lambdaError = { errorType: invocation.error.name, errorMessage: invocation.error.message };
+      stdout(`${JSON.stringify(lambdaError, null, follow ? undefined : 2)}\n`);
+      return;
+    }
+    if (follow) {
+      for (const report of invocation.reports) stdout(`${JSON.stringify(report)}\n`);
+    } else {
+      stdout(`${JSON.stringify(invocation.result, null, 2)}\n`);
+    }
+  };
+
+  const first = await fn.invoke(payload);
+  print(first);
+  const invocations = [first];
+  if (follow) invocations.push(...(await fn.follow({ onInvocation: print })));
+  return exitCodeOf(invocations);
+}
+
+if (require.main === module) {
+  // The SDK's Node.js support notice is noise on a command's stderr.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`error: ${describeError(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

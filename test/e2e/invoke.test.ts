@@ -1,0 +1,71 @@
+/**
+ * `npm run --silent invoke` as a user runs it against the emulator (contract section 5): the
+ * real handler in-process with the ambient endpoint and credentials, the deployed shape's
+ * table, schedule group and topic created when missing, the handler's return value as JSON on
+ * stdout and the exit status of `remediate`.
+ */
+import path from 'node:path';
+import { startHarness, type Harness } from '../../emulator/harness';
+import type { Report } from '../../lambda/report';
+import { PROJECT_ROOT, run } from './support/processes';
+
+function invoke(harness: Harness, args: string[], env: Record<string, string> = {}) {
+  return run('npm', ['run', '--silent', '--prefix', PROJECT_ROOT, 'invoke', '--', ...args], {
+    ...harness.cliEnv('remediator'),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POLL_SECONDS: '1',
+    WAIT_SECONDS: '30',
+    ...env,
+  });
+}
+
+describe('npm run invoke against the emulator (seed scenario)', () => {
+  let harness: Harness;
+  beforeEach(async () => {
+    harness = await startHarness({ scenario: 'seed' });
+  });
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('runs the handler on the manual payload, prints its report on stdout and exits 0 once remediated', async () => {
+    // Act
+    const result = await invoke(harness, ['--payload', path.join(PROJECT_ROOT, 'events', 'manual.json')]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report).toMatchObject({ clusterName: 'eks-workshop', nodegroupName: 'new_nodegroup_2', outcome: 'REMEDIATED', dryRun: false });
+    expect(report.actions).toContainEqual(expect.objectContaining({ type: 'CREATE_ROUTE', status: 'done' }));
+    // The calls were the remediator's, through the ambient endpoint; the deployed shape was created first.
+    const calls = harness.emulator.calls();
+    expect(calls.find((c) => c.operation === 'CreateRoute')?.principalArn).toBe(harness.remediatorRoleArn);
+    expect(calls.filter((c) => ['CreateTable', 'CreateScheduleGroup', 'CreateTopic'].includes(c.operation)).map((c) => c.operation).sort())
+      .toEqual(['CreateScheduleGroup', 'CreateTable', 'CreateTopic']);
+    expect(result.stderr).toContain('invoking arn:aws:lambda:us-west-2:123456789012:function:eks-node-join-remediator');
+  }, 90_000);
+
+  it('takes the payload as JSON text and exits 2 for a dry run', async () => {
+    // Act
+    const result = await invoke(harness, ['--payload', '{"clusterName": "eks-workshop", "nodegroupName": "new_nodegroup_2", "dryRun": true}']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'DRY_RUN', dryRun: true });
+    expect(harness.emulator.calls().filter((c) => c.operation === 'CreateRoute')).toEqual([]);
+  }, 90_000);
+
+  it('exits 1 naming the flag when --payload is missing or unreadable, before any AWS call', async () => {
+    // Act
+    const missing = await invoke(harness, []);
+    const unreadable = await invoke(harness, ['--payload', 'no-such-file.json']);
+
+    // Assess
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--payload is required');
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('--payload: no such file "no-such-file.json"');
+    expect(missing.stdout).toBe('');
+    expect(harness.emulator.calls()).toEqual([]);
+  }, 60_000);
+});
