@@ -15,6 +15,9 @@ import { checkSubnetAddresses } from './addresses';
 import { checkDns } from './dns';
 import { checkEndpointAccess } from './endpoint-access';
 import { checkMissingEndpoints } from './endpoints';
+import { checkEndpointServing } from './endpoint-serving';
+import { checkNetworkAcls } from './network-acls';
+import { checkSecurityGroups } from './security-groups';
 
 export { chooseNatGateway, natGatewayRejection, describeCandidates } from './nat';
 export type { NatCandidate, NatChoice, NatRequest } from './nat';
@@ -47,8 +50,11 @@ const CAUSE_CHECKS: readonly CauseCheck[] = [
   bootedBeforeFix,
   launchSubnetPaths,
   checkMissingEndpoints,
+  checkEndpointServing,
   checkDns,
   checkEndpointAccess,
+  checkSecurityGroups,
+  checkNetworkAcls,
   checkSubnetAddresses,
 ];
 

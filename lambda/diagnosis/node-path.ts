@@ -6,8 +6,9 @@
  * A finding is a blocker only when it is on the path of the unregistered instances; these
  * helpers say what that path is.
  */
-import type { ClusterInfo, InstanceInfo, RouteTableInfo, Snapshot, SubnetInfo, VpcEndpointInfo } from '../model';
+import type { ClusterInfo, InstanceInfo, RouteTableInfo, Snapshot, SubnetInfo, SubnetPath, VpcEndpointInfo } from '../model';
 import { cidrContainsIp } from '../net/cidr';
+import { nodeFlowProblems, type FlowProblem, type NodeFlowInput } from '../net/node-flows';
 import { defaultRouteOf, effectiveRouteTable } from './network';
 
 /** Services a node needs over interface endpoints when it has no internet egress (EKS private clusters guide). */
@@ -95,4 +96,66 @@ export function regionOf(snapshot: Snapshot): string {
 /** Findings on the path of unregistered instances are errors; elsewhere they are warnings. */
 export function severityOnPath(onPath: boolean): 'error' | 'warning' {
   return onPath ? 'error' : 'warning';
+}
+
+/**
+ * The flows one unregistered instance needs, as lambda/net/node-flows.ts judges them, or
+ * undefined when the snapshot lacks what is needed to judge (no VPC facts, no security groups,
+ * no cluster security group, unknown instance groups).
+ */
+export function nodeFlowInputFor(snapshot: Snapshot, instance: InstanceInfo, egress: SubnetPath['egress'] | undefined): NodeFlowInput | undefined {
+  const { network, cluster } = snapshot;
+  if (!network.vpc || !network.securityGroups || !cluster.clusterSecurityGroupId || !instance.securityGroupIds) return undefined;
+  const table = routeTableOfSubnet(instance.subnetId, snapshot);
+  const endpointOnly = table !== undefined && isEndpointOnly(table, snapshot);
+  const apis: NodeFlowInput['apis'] = egress === 'vpc-endpoints' || endpointOnly ? 'vpc-endpoints' : 'internet';
+  let natSubnetId: string | undefined;
+  if (apis === 'internet' && table) {
+    const natId = defaultRouteOf(table)?.natGatewayId;
+    natSubnetId = natId ? network.natGateways.find((n) => n.natGatewayId === natId)?.subnetId : undefined;
+  }
+  const s3Route = table?.routes.find(
+    (r) => r.destinationPrefixListId && r.gatewayId && s3GatewayEndpointsOn(table.routeTableId, snapshot).some((e) => e.vpcEndpointId === r.gatewayId),
+  );
+  return {
+    vpcId: network.vpcId,
+    vpcCidr: network.vpc.cidrBlock,
+    node: { subnetId: instance.subnetId, ...(instance.privateIpAddress ? { privateIp: instance.privateIpAddress } : {}), groupIds: instance.securityGroupIds },
+    apis,
+    ...(natSubnetId ? { natSubnetId } : {}),
+    clusterEndpointPrivate: cluster.endpointPrivateAccess,
+    clusterEndpointGroupIds: [cluster.clusterSecurityGroupId, ...(cluster.securityGroupIds ?? [])],
+    interfaceEndpoints:
+      apis === 'vpc-endpoints'
+        ? bootstrapInterfaceEndpoints(snapshot)
+            .filter((e) => e.state.toLowerCase() === 'available')
+            .map((e) => ({ vpcEndpointId: e.vpcEndpointId, service: endpointServiceOf(e), groupIds: e.securityGroupIds ?? [] }))
+        : [],
+    ...(s3Route?.destinationPrefixListId ? { s3PrefixListId: s3Route.destinationPrefixListId } : {}),
+  };
+}
+
+/** The flow problems of every unregistered instance, each with the instances it stops. */
+export function unregisteredFlowProblems(
+  snapshot: Snapshot,
+  unregisteredInstanceIds: readonly string[],
+  subnetPaths: readonly SubnetPath[],
+): { problem: FlowProblem; instanceIds: string[] }[] {
+  const byKey = new Map<string, { problem: FlowProblem; instanceIds: string[] }>();
+  for (const [subnetId, instances] of unregisteredBySubnet(snapshot, unregisteredInstanceIds)) {
+    const egress = subnetPaths.find((p) => p.subnetId === subnetId)?.egress;
+    for (const instance of instances) {
+      const input = nodeFlowInputFor(snapshot, instance, egress);
+      if (!input) continue;
+      const problems = nodeFlowProblems(input, snapshot.network.securityGroups ?? [], snapshot.network.networkAcls ?? [], snapshot.network.prefixLists ?? []);
+      for (const problem of problems) {
+        const e = problem.evidence;
+        const key = [problem.kind, problem.resourceId, e['destination'], e['direction'], e['cidr'], e['subnetId']].join('|');
+        const entry = byKey.get(key) ?? { problem, instanceIds: [] };
+        entry.instanceIds.push(instance.instanceId);
+        byKey.set(key, entry);
+      }
+    }
+  }
+  return [...byKey.values()];
 }

@@ -39,6 +39,9 @@ describe('network causes against the emulator (CLI)', () => {
     ['endpoint-access-denied', 'ENDPOINT_ACCESS_DENIES_NODES', { sourceAddress: '44.231.18.7' }],
     ['subnet-addresses-exhausted', 'SUBNET_ADDRESSES_EXHAUSTED', { instancesToLaunch: 1 }],
     ['nat-without-internet', 'NAT_GATEWAY_WITHOUT_INTERNET', { natGatewayId: 'nat-0f0e0d0c0b0a09080' }],
+    ['security-group-blocks-cluster', 'SECURITY_GROUP_BLOCKS_CLUSTER', { direction: 'ingress', clusterSecurityGroupId: 'sg-0c1d2e3f4a5b6c7d8', nodeSecurityGroupIds: ['sg-0a9b8c7d6e5f40312'] }],
+    ['network-acl-blocks-traffic', 'NETWORK_ACL_BLOCKS_TRAFFIC', { networkAclId: 'acl-0a1b2c3d4e5f60718', ruleNumber: 90 }],
+    ['vpc-endpoint-not-serving', 'VPC_ENDPOINT_NOT_SERVING', { vpcEndpointId: 'vpce-0a1b2c3d4e5f60002', privateDnsEnabled: false }],
   ])('%s: the node does not join and the report names %s, changing nothing', async (scenario, code, evidence) => {
     // Act
     const { code: exit, report, mutations, nodes } = await remediate(scenario);
