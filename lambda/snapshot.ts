@@ -13,7 +13,9 @@
  *      → DescribeDhcpOptions ‖ DescribeSecurityGroups(vpc) → GetManagedPrefixListEntries (one per
  *      prefix list the rules reference) ‖ DescribeNetworkAcls(vpc)
  */
+import { assessRegistration } from './diagnosis/registration';
 import { KubernetesApiError } from './errors';
+import { gatherConsoleEvidence, gatherIdentity } from './identity-snapshot';
 import type {
   AutoScalingGroupInfo,
   ClusterInfo,
@@ -31,6 +33,8 @@ export interface SnapshotRequest {
   region: string;
   /** the diagnosis's clock (Snapshot.takenAt) */
   now: Date;
+  /** --read-console-output: read the serial console of instances older than this grace with no Node */
+  consoleOutput?: { graceSeconds: number };
 }
 
 /**
@@ -39,6 +43,13 @@ export interface SnapshotRequest {
  * VPC's security group rules reference adds one GetManagedPrefixListEntries call.
  */
 export const SNAPSHOT_AWS_CALLS = 15;
+/**
+ * Calls the identity side adds at most (lambda/identity-snapshot.ts), also independent of the
+ * instance count: ListAccessEntries, DescribeAccessEntry, GetRole, SimulatePrincipalPolicy and
+ * GetInstanceProfile per distinct profile (at most 3), plus GetConsoleOutput for at most 3
+ * instances with --read-console-output.
+ */
+export const IDENTITY_AWS_CALLS_MAX = 10;
 
 export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Promise<Snapshot> {
   const { clusterName, nodegroupName, region } = request;
@@ -72,7 +83,7 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
       gatherNetworkControls(ports, vpcId),
     ]);
 
-  return {
+  const snapshot: Snapshot = {
     region,
     takenAt: request.now.toISOString(),
     cluster,
@@ -82,6 +93,12 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
     registration,
     network: { vpcId, subnets: subnetList, routeTables, natGateways: nats, internetGateways, vpcEndpoints, ...controls },
   };
+  snapshot.identity = await gatherIdentity(ports, { cluster, nodegroup, instances, region });
+  if (request.consoleOutput) {
+    const { unregisteredInstanceIds } = assessRegistration(snapshot, request.consoleOutput);
+    if (unregisteredInstanceIds.length > 0) snapshot.identity.consoleOutput = await gatherConsoleEvidence(ports, unregisteredInstanceIds);
+  }
+  return snapshot;
 }
 
 /** DNS attributes, security groups (with the prefix lists they reference) and network ACLs of the VPC. */

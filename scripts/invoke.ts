@@ -24,7 +24,9 @@ table, schedule group and report topic the deployed function relies on, if missi
 Options:
   --payload FILE|JSON   the event: a file (see events/) or the JSON text itself (required)
   --follow              fire each re-check the handler scheduled when it comes due, printing
-                        every report as one JSON line, until none is pending (emulator only)
+                        every report as one JSON line, until none is pending (emulator only).
+                        A re-check due later moves the emulator's clock forward to it
+  --real-time           with --follow: wait for each re-check in real time instead
   -h, --help            show this help
 
 Exit status: 0 HEALTHY or REMEDIATED; 2 DRY_RUN, UNRESOLVED or SKIPPED; 1 FAILED, a handler
@@ -37,6 +39,8 @@ export class UsageError extends Error {
 export interface InvokeArguments {
   payload: unknown;
   follow: boolean;
+  /** --real-time: wait for re-checks instead of moving the emulator's clock */
+  realTime: boolean;
 }
 
 /** `--payload` text: JSON when it looks like JSON, else a file holding JSON. */
@@ -62,14 +66,20 @@ export function parseInvokeArguments(argv: string[]): InvokeArguments | 'help' {
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: { payload: { type: 'string' }, follow: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        payload: { type: 'string' },
+        follow: { type: 'boolean' },
+        'real-time': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   if (parsed.values.help) return 'help';
+  if (parsed.values['real-time'] && !parsed.values.follow) throw new UsageError('--real-time only applies with --follow');
   if (parsed.values.payload === undefined) throw new UsageError('--payload is required (a file such as events/manual.json, or the JSON text)');
-  return { payload: readPayload(parsed.values.payload), follow: parsed.values.follow ?? false };
+  return { payload: readPayload(parsed.values.payload), follow: parsed.values.follow ?? false, realTime: parsed.values['real-time'] ?? false };
 }
 
 /** The last report of each node group decides, as `remediate` decides from its reports. */
@@ -92,7 +102,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const { payload, follow } = args;
+  const { payload, follow, realTime } = args;
   const progress = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -130,7 +140,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const first = await fn.invoke(payload);
   print(first);
   const invocations = [first];
-  if (follow) invocations.push(...(await fn.follow({ onInvocation: print })));
+  if (follow) invocations.push(...(await fn.follow({ onInvocation: print, wait: realTime ? 'real-time' : 'fast-forward' })));
   return exitCodeOf(invocations);
 }
 

@@ -2,7 +2,7 @@
  * EC2 Query operations for the VPC's network controls (contract section 7.1), shown the way
  * AWS shows them so that the AWS CLI reads each modelled cause: DescribeVpcAttribute,
  * DescribeDhcpOptions, DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkAcls,
- * DescribeManagedPrefixLists, GetManagedPrefixListEntries, GetConsoleOutput.
+ * DescribeManagedPrefixLists, GetManagedPrefixListEntries (GetConsoleOutput is in ec2.ts).
  */
 import { AwsApiError } from '../errors';
 import type { QueryParams } from '../protocols/query';
@@ -223,18 +223,6 @@ export function networkHandlers(h: Helpers): Record<string, Handler> {
       if (!list) throw new AwsApiError('InvalidPrefixListID.NotFound', `The prefix list ID '${prefixListId}' does not exist`);
       const page = paginate(list.cidrs, { maxResults: h.maxResults(params, 1, 100), nextToken: params.string('NextToken'), defaultPageSize: 100, invalidToken: h.invalidToken });
       return compact({ entrySet: page.items.map((cidr) => ({ cidr })), nextToken: page.nextToken });
-    },
-
-    GetConsoleOutput(world, params) {
-      const instanceId = params.required('InstanceId', () => h.missing('InstanceId'));
-      const instance = world.instances.get(instanceId);
-      if (!instance) throw new AwsApiError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
-      const lines = instance.consoleLines ?? [];
-      return compact({
-        instanceId,
-        timestamp: new Date(world.clock.now()),
-        output: lines.length > 0 ? Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8').toString('base64') : undefined,
-      });
     },
   };
 }

@@ -346,25 +346,11 @@ function kubeletError(cluster: ClusterRecord, error: string): string {
   return `kubelet[2208]: E1129 06:00:21.391822    2208 kubelet_node_status.go:96] "Unable to register node with API server" err="Post \\"https://${host}/api/v1/nodes\\": ${error}"`;
 }
 
-/** The serial console of a node group instance: the boot lines, then nodeadm's, then what stopped it. */
-export function nodeadmConsole(world: World, _instance: InstanceRecord, cluster: ClusterRecord, failures: JoinFailure[]): string[] {
-  const lines = [
-    '[    0.000000] Linux version 6.1.112-124.190.amzn2023.x86_64 (mockbuild@ip-10-0-54-213) #1 SMP PREEMPT_DYNAMIC',
-    '[    3.201442] cloud-init[1602]: Cloud-init v. 22.2.2 running \'init\'',
-    'nodeadm[1873]: {"level":"info","ts":1732860000.001,"caller":"init/init.go:49","msg":"Checking user is root.."}',
-    'nodeadm[1873]: {"level":"info","ts":1732860000.002,"caller":"init/init.go:57","msg":"Loading configuration..","configSource":"imds://user-data"}',
-    `nodeadm[1873]: {"level":"info","ts":1732860000.010,"caller":"init/init.go:66","msg":"Loaded configuration","config":{"cluster":{"name":"${cluster.name}","apiServerEndpoint":"${cluster.endpoint ?? ''}"}}}`,
-    'nodeadm[1873]: {"level":"info","ts":1732860000.011,"caller":"init/init.go:68","msg":"Enriching configuration.."}',
-  ];
-  for (const failure of failures) {
-    if (failure.cause === 'path') {
-      lines.push(nodeadmFatal(`operation error EC2: DescribeInstances, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post "https://ec2.${world.region}.amazonaws.com/": dial tcp 52.94.28.115:443: i/o timeout`));
-    } else {
-      lines.push(...failure.consoleLines);
-    }
-  }
-  if (failures.length === 0) {
-    lines.push('nodeadm[1873]: {"level":"info","ts":1732860001.502,"caller":"init/init.go:179","msg":"done!"}');
-  }
-  return lines;
+/** What nodeadm / kubelet print on the serial console for the network conditions that stopped a node. */
+export function networkFailureConsole(world: World, cluster: ClusterRecord | undefined, failures: JoinFailure[]): string[] {
+  return failures.flatMap((failure) =>
+    failure.cause === 'path' || !cluster
+      ? [nodeadmFatal(`operation error EC2: DescribeInstances, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post "https://ec2.${world.region}.amazonaws.com/": dial tcp 52.94.28.115:443: i/o timeout`)]
+      : failure.consoleLines,
+  );
 }

@@ -3,6 +3,7 @@
  * Derived facts (route states, the implied local route, health issues) are computed on read.
  */
 import type { NatGatewayState, ScenarioAccessEntry, ScenarioScalingConfig } from '../scenario';
+import type { AuthenticationMode, ScenarioHealthIssue, ScenarioRoleMapping, ScenarioWebhook } from '../scenario-identity';
 
 export type Tags = Record<string, string>;
 
@@ -159,7 +160,11 @@ export type BootstrapOutcome =
   /** booted without a path: kubelet gave up and never registers */
   | 'no-path'
   /** a standalone instance (not in a node group) */
-  | 'not-a-node';
+  | 'not-a-node'
+  /** nodeadm failed (metadata, credentials, permissions): never registers until replaced */
+  | 'bootstrap-failed'
+  /** the cluster refused the node (identity, webhook): kubelet keeps retrying */
+  | 'refused';
 
 export interface InstanceRecord {
   instanceId: string;
@@ -188,8 +193,10 @@ export interface InstanceRecord {
   forcedJoin?: boolean;
   nodeName?: string;
   terminatedAt?: number;
-  /** what the serial console shows (GetConsoleOutput): boot lines and what nodeadm printed */
-  consoleLines?: string[];
+  /** MetadataOptions.HttpEndpoint (default enabled) */
+  metadataHttpEndpoint?: 'enabled' | 'disabled';
+  /** serial console lines, oldest first (GetConsoleOutput) */
+  consoleOutput?: string[];
 }
 
 export interface AsgTagRecord {
@@ -271,6 +278,12 @@ export interface NodegroupRecord {
   securityGroupIds?: string[];
   /** subnets where a launch failed for lack of free addresses (health issue InsufficientFreeAddresses) */
   addressShortSubnetIds?: string[];
+  /** launch template MetadataOptions.HttpEndpoint of its instances */
+  metadataHttpEndpoint?: 'enabled' | 'disabled';
+  /** health issues the scenario declares (NodeCreationFailure is derived) */
+  declaredHealth?: ScenarioHealthIssue[];
+  /** the instance profile its instances get */
+  instanceProfileName?: string;
 }
 
 export interface ClusterRecord {
@@ -283,6 +296,11 @@ export interface ClusterRecord {
   endpointPrivateAccess: boolean;
   publicAccessCidrs: string[];
   accessEntries: ScenarioAccessEntry[];
+  authenticationMode: AuthenticationMode;
+  /** kube-system/aws-auth mapRoles; null: the ConfigMap does not exist */
+  awsAuthMapRoles: ScenarioRoleMapping[] | null;
+  health: ScenarioHealthIssue[];
+  webhooks: ScenarioWebhook[];
   createdAt: number;
   status: 'ACTIVE';
   securityGroupId: string;

@@ -6,6 +6,11 @@
 import type { Config } from '../config';
 import type { Diagnosis, Snapshot, SubnetPath } from '../model';
 import type { Finding } from '../report';
+import { checkClusterHealth, checkNodegroupHealth } from './health-issues';
+import { checkInstanceProfile } from './instance-profile';
+import { checkInstanceMetadata } from './metadata';
+import { checkNodeRoleAccess } from './node-role-access';
+import { checkNodeRolePermissions } from './node-role-permissions';
 import { bootedBeforeFix } from './booted-before-fix';
 import { launchSubnetPaths } from './launch-subnets';
 import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
@@ -18,6 +23,8 @@ import { checkMissingEndpoints } from './endpoints';
 import { checkEndpointServing } from './endpoint-serving';
 import { checkNetworkAcls } from './network-acls';
 import { checkSecurityGroups } from './security-groups';
+import { checkNodeRoleTrustPolicy } from './trust-policy';
+import { checkNodeWebhooks } from './webhooks';
 
 export { chooseNatGateway, natGatewayRejection, describeCandidates } from './nat';
 export type { NatCandidate, NatChoice, NatRequest } from './nat';
@@ -28,10 +35,9 @@ export type { DefaultRouteVerdict } from './routes';
 
 export { blockersOf, describeBlockers, BLOCKER_CODES } from './blockers';
 
-type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> & {
-  /** contract section 3: a NAT route may be written on an endpoint-only subnet */
-  allowInternetEgress?: boolean;
-};
+type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
+  /** allowInternetEgress: contract section 3, a NAT route may be written on an endpoint-only subnet */
+  Partial<Pick<Config, 'createNodeAccessEntry' | 'allowInternetEgress'>>;
 
 /** What a cause check sees besides the snapshot: the knobs and what registration and routes found. */
 export interface CheckContext {
@@ -49,6 +55,14 @@ const CAUSE_CHECKS: readonly CauseCheck[] = [
   strandedScalingCheck,
   bootedBeforeFix,
   launchSubnetPaths,
+  checkNodeRoleAccess,
+  checkNodeRolePermissions,
+  checkNodeRoleTrustPolicy,
+  checkInstanceProfile,
+  checkInstanceMetadata,
+  checkNodeWebhooks,
+  checkNodegroupHealth,
+  checkClusterHealth,
   checkMissingEndpoints,
   checkEndpointServing,
   checkDns,
@@ -124,6 +138,7 @@ function notRegisteredFinding(
       egressBySubnet: Object.fromEntries(subnetPaths.map((p) => [p.subnetId, p.egress])),
       workingPathSubnetIds: working,
       ...(failedPerEks.length > 0 ? { nodeCreationFailureInstanceIds: failedPerEks } : {}),
+      ...(snapshot.identity?.consoleOutput ? { consoleOutput: snapshot.identity.consoleOutput } : {}),
     },
   };
 }

@@ -183,6 +183,30 @@ describe('finish the job: instances that booted before their path was fixed', ()
     expect(retry.verification.status).toBe('joined');
   });
 
+  it('an instance inside the grace period when a run fixed its route is recycled by a later sweep (ledger evidence)', async () => {
+    // Prepare: two instances in the broken subnet, one 10 minutes old, one 100 s old (inside the 300 s grace period).
+    const world = seed();
+    const nodegroup = brokenNodegroup(world);
+    nodegroup.scalingConfig = { minSize: 0, maxSize: 2, desiredSize: 2 };
+    nodegroup.instances = [{ ageSeconds: 600 }, { ageSeconds: 100 }];
+    const ledger = new InMemoryLedger();
+    harness = await startHarness({ scenario: world, env: { WAIT_SECONDS: '5' }, ledger });
+
+    // Act
+    const first = single(await harness.invoke(MANUAL));
+    harness.emulator.advance(300);
+    const sweep = reportOf(await harness.invoke(SWEEP));
+
+    // Assess
+    expect(first.actions.map((a) => [a.type, a.status])).toEqual([['CREATE_ROUTE', 'done'], ['REPLACE_INSTANCES', 'done']]);
+    expect(first.verification).toMatchObject({ status: 'pending', registered: 1, expected: 2 });
+    expect(sweep.actions.map((a) => [a.type, a.status])).toEqual([['REPLACE_INSTANCES', 'done']]);
+    expect(bootedBeforeFix(sweep)?.message).toMatch(/CreateRoute on rtb-0e1f2a3b4c5d6e7f8 .* \(remediation ledger\)/);
+    expect(sweep.outcome).toBe('REMEDIATED');
+    expect(sweep.verification).toEqual({ status: 'joined', registered: 2, expected: 2 });
+    expect(byRemediator(harness, 'CreateRoute')).toHaveLength(1);
+  });
+
   it('three sweeps in a row on a node group whose replacements never join: recycled once (cool-down), the report says when next', async () => {
     // Prepare: the IaC race, but nothing this node group launches ever registers; IaC re-applies the route between sweeps.
     const world = routeFixedWorld();

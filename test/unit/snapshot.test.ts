@@ -284,8 +284,8 @@ describe('takeSnapshot', () => {
     expect(snapshot.instances).toHaveLength(60);
     expect(snapshot.network.subnets).toHaveLength(3);
     expect(awsCallCount()).toBe(small);
-    // the fixture's security groups reference one prefix list: one GetManagedPrefixListEntries more
-    expect(small).toBe(SNAPSHOT_AWS_CALLS + 1);
+    // + one GetManagedPrefixListEntries (the fixture's groups reference one prefix list) + ListAccessEntries (identity side)
+    expect(small).toBe(SNAPSHOT_AWS_CALLS + 2);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeInstancesCommand, 1);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeSecurityGroupsCommand, 1);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeNetworkAclsCommand, 1);

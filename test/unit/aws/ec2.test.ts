@@ -293,6 +293,8 @@ describe('describeInstances', () => {
         autoScalingGroupName: WORLD.asgName,
         privateIpAddress: '10.42.200.17',
         securityGroupIds: ['sg-01c84d09d70f39a7f'],
+        iamInstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/eks-a8c75f2f-df78-a72f-4063-4b69af3de5b1',
+        metadataHttpEndpoint: 'enabled',
       },
       {
         instanceId: 'i-0a9b8c7d6e5f40312',

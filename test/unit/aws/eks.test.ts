@@ -49,6 +49,8 @@ describe('describeCluster', () => {
       publicAccessCidrs: ['0.0.0.0/0'],
       clusterSecurityGroupId: 'sg-01c84d09d70f39a7f',
       securityGroupIds: ['sg-0c1327f6270afbb36'],
+      authenticationMode: 'API_AND_CONFIG_MAP',
+      healthIssues: [],
     });
   });
 
@@ -113,6 +115,8 @@ describe('describeNodegroup', () => {
       tags: { team: 'platform' },
       autoScalingGroupNames: [WORLD.asgName],
       healthIssues: [],
+      nodeRole: 'arn:aws:iam::123456789012:role/eks-workshop-node-role',
+      amiType: 'AL2_x86_64',
     });
   });
 
