@@ -25,6 +25,7 @@ import type {
   SecurityGroupRuleRecord,
   VpcEndpointRecord,
 } from './state';
+import { IdFactory } from './ids';
 import type { World } from './world';
 
 /** AWS-managed prefix lists of the gateway endpoint services, as us-west-2 numbers them. */
@@ -34,6 +35,21 @@ const MANAGED_PREFIX_LISTS: Record<string, { id: string; cidrs: string[] }> = {
 };
 
 const PROTOCOL_NUMBERS: Record<string, string> = { tcp: '6', udp: '17', icmp: '1', '-1': '-1' };
+
+/**
+ * Ids of the network controls come from their own seeded generator, so that adding them does not
+ * shift the ids of everything else the world makes (instances, Auto Scaling groups...): a scenario
+ * keeps the ids it always had.
+ */
+const controlIds = new WeakMap<World, IdFactory>();
+function idsOf(world: World): IdFactory {
+  let ids = controlIds.get(world);
+  if (!ids) {
+    ids = new IdFactory(0x5eed_ac15);
+    controlIds.set(world, ids);
+  }
+  return ids;
+}
 
 // ------------------------------------------------------------------------------------ loading
 
@@ -46,17 +62,17 @@ export function loadNetworkControls(world: World, s: Scenario): void {
   }
   for (const vpc of world.vpcs.values()) {
     // Every VPC has a default security group (members talk to each other) and a default ACL (allow all).
-    const groupId = world.ids.resourceId('sg');
+    const groupId = idsOf(world).resourceId('sg');
     world.securityGroups.set(groupId, {
       groupId,
       groupName: 'default',
       description: 'default VPC security group',
       vpcId: vpc.vpcId,
-      ingress: [{ ruleId: world.ids.resourceId('sgr'), protocol: '-1', groupId }],
+      ingress: [{ ruleId: idsOf(world).resourceId('sgr'), protocol: '-1', groupId }],
       egress: [allEgress(world)],
       tags: {},
     });
-    const networkAclId = world.ids.resourceId('acl');
+    const networkAclId = idsOf(world).resourceId('acl');
     world.networkAcls.set(networkAclId, {
       networkAclId,
       vpcId: vpc.vpcId,
@@ -109,7 +125,7 @@ export function loadNetworkControls(world: World, s: Scenario): void {
 }
 
 function allEgress(world: World): SecurityGroupRuleRecord {
-  return { ruleId: world.ids.resourceId('sgr'), protocol: '-1', cidr: '0.0.0.0/0' };
+  return { ruleId: idsOf(world).resourceId('sgr'), protocol: '-1', cidr: '0.0.0.0/0' };
 }
 
 function ruleRecord(
@@ -120,7 +136,7 @@ function ruleRecord(
   const protocol = r.protocol === '6' ? 'tcp' : r.protocol === '17' ? 'udp' : r.protocol === '1' ? 'icmp' : r.protocol;
   return Object.fromEntries(
     Object.entries({
-      ruleId: world.ids.resourceId('sgr'),
+      ruleId: idsOf(world).resourceId('sgr'),
       protocol,
       fromPort: protocol === '-1' ? undefined : r.fromPort,
       toPort: protocol === '-1' ? undefined : r.toPort,
@@ -140,7 +156,7 @@ export function ensureClusterSecurityGroup(world: World, cluster: ClusterRecord)
     groupName: clusterSecurityGroupName(cluster),
     description: 'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
     vpcId: cluster.vpcId,
-    ingress: [{ ruleId: world.ids.resourceId('sgr'), protocol: '-1', groupId: cluster.clusterSecurityGroupId }],
+    ingress: [{ ruleId: idsOf(world).resourceId('sgr'), protocol: '-1', groupId: cluster.clusterSecurityGroupId }],
     egress: [allEgress(world)],
     tags: { 'aws:eks:cluster-name': cluster.name, [`kubernetes.io/cluster/${cluster.name}`]: 'owned' },
   });

@@ -24,8 +24,7 @@ export const checkSecurityGroups: CauseCheck = (snapshot, context) => {
       problem.kind === 'cluster-ingress'
         ? `aws ec2 authorize-security-group-ingress --group-id ${problem.resourceId} --protocol tcp --port 443 --source-group ${nodeGroups[0] ?? '<node security group>'}` +
           (withoutClusterGroup ? ` (or add ${clusterGroup} to the node group's launch template)` : '')
-        : `aws ec2 authorize-security-group-egress --group-id ${problem.resourceId} --ip-permissions ` +
-          `'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=${String(problem.evidence['peer']).split(', ').pop() ?? '0.0.0.0/0'}}]'`;
+        : egressFix(problem.resourceId, String(problem.evidence['peer'] ?? ''));
     findings.push({
       code: 'SECURITY_GROUP_BLOCKS_CLUSTER',
       severity: 'error',
@@ -40,3 +39,12 @@ export const checkSecurityGroups: CauseCheck = (snapshot, context) => {
   }
   return findings;
 };
+
+/** authorize-security-group-egress for TCP 443 to the peer (a prefix list, else its CIDR). */
+function egressFix(groupId: string, peer: string): string {
+  const parts = peer.split(', ');
+  const list = parts.find((p) => p.startsWith('pl-'));
+  const cidr = parts.find((p) => p.includes('/')) ?? '0.0.0.0/0';
+  const target = list ? `PrefixListIds=[{PrefixListId=${list}}]` : `IpRanges=[{CidrIp=${cidr}}]`;
+  return `aws ec2 authorize-security-group-egress --group-id ${groupId} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,${target}'`;
+}

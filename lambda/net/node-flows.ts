@@ -89,7 +89,8 @@ export function nodeFlowProblems(
       const list = prefixLists.find((l) => l.prefixListId === input.s3PrefixListId);
       destinations.push({
         name: `S3 (${input.s3PrefixListId})`,
-        peer: { prefixListIds: [input.s3PrefixListId], ...(list?.cidrs[0] ? { cidr: list.cidrs[0] } : {}) },
+        // S3's addresses are public: a rule to the list itself, to its CIDRs or to 0.0.0.0/0 admits it
+        peer: { prefixListIds: [input.s3PrefixListId], cidr: list?.cidrs[0] ?? INTERNET_CIDR },
         cidr: INTERNET_CIDR,
       });
     }
