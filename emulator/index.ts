@@ -13,6 +13,7 @@ import { loadScenarioFile, parseScenario, type Scenario, type ScenarioFault, typ
 import { AwsEndpoint, type CallRecord } from './server';
 import { trailOf } from './services/cloudtrail';
 import { SimulationClock } from './world/clock';
+import { ec2TrustVerdicts } from './world/identity';
 import { World } from './world/world';
 
 export type { CallRecord } from './server';
@@ -80,7 +81,9 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const clock = new SimulationClock((label, error) => log?.(`simulation task ${label} failed: ${(error as Error).message}`));
   const events = new EventLog((error) => log?.(`event listener failed: ${(error as Error).message}`));
   if (options.onEvent) events.subscribe(options.onEvent);
-  const world = new World(scenario, { clock, events });
+  // Trust policies are judged by the (asynchronous) policy evaluator before the first instance boots.
+  const trust = await ec2TrustVerdicts(scenario.iam, scenario.accountId);
+  const world = new World(scenario, { clock, events, trust });
   trailOf(world).loadHistory(scenario.cloudTrail ?? [], world);
   const faults = new FaultRegistry();
   for (const fault of scenario.faults ?? []) faults.add(fault);
@@ -118,6 +121,11 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
             principals: () => scenario.principals.map((p) => ({ accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, arn: p.arn })),
             accessEntries: () => cluster.accessEntries,
             nodes: () => world.nodesOf(cluster.name),
+            identity: {
+              authenticationMode: () => cluster.authenticationMode,
+              awsAuthMapRoles: () => cluster.awsAuthMapRoles,
+              webhooks: () => cluster.webhooks,
+            },
             awsEndpointHost: `127.0.0.1:${port}`,
           });
           clusterApis.push(api);

@@ -5,6 +5,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cidrContainsCidr, parseCidr } from './cidr';
+import {
+  checkIdentityReferences,
+  readAccessEntry,
+  readClusterIdentity,
+  readIam,
+  readNodegroupIdentity,
+  type ScenarioClusterIdentity,
+  type ScenarioIam,
+  type ScenarioNodegroupIdentity,
+} from './scenario-identity';
 
 export interface ScenarioPrincipal {
   name: string;
@@ -116,6 +126,8 @@ export interface ScenarioAccessEntry {
   principalArn: string;
   kubernetesGroups: string[];
   accessPolicies: string[];
+  /** STANDARD (default) | EC2_LINUX | EC2_WINDOWS */
+  type?: 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS';
 }
 
 export interface ScenarioScalingConfig {
@@ -133,7 +145,7 @@ export interface ScenarioNodegroupInstance {
   joins?: boolean;
 }
 
-export interface ScenarioNodegroup {
+export interface ScenarioNodegroup extends ScenarioNodegroupIdentity {
   nodegroupName: string;
   subnetIds: string[];
   scalingConfig: ScenarioScalingConfig;
@@ -153,7 +165,7 @@ export interface ScenarioNodegroup {
   joins?: boolean;
 }
 
-export interface ScenarioCluster {
+export interface ScenarioCluster extends ScenarioClusterIdentity {
   name: string;
   version: string;
   vpcId: string;
@@ -207,6 +219,8 @@ export interface Scenario {
   /** earlier CloudTrail history (contract 7.1) */
   cloudTrail?: ScenarioCloudTrailEvent[];
   faults?: ScenarioFault[];
+  /** IAM roles and instance profiles (section 7.1); node roles not listed exist with EKS's defaults */
+  iam?: ScenarioIam;
   /** seed of the id generator (default 1): same scenario, same ids */
   randomSeed?: number;
   /** check SigV4 signatures with the principals' secrets (default true) */
@@ -232,7 +246,7 @@ const FAULT_ERRORS: FaultError[] = ['throttle', '5xx', 'access-denied'];
 type Json = Record<string, unknown>;
 
 /** Reads typed values at a path, failing with the path when a value is missing or ill-typed. */
-class FieldReader {
+export class FieldReader {
   constructor(
     private readonly value: Json,
     readonly at: string,
@@ -362,6 +376,11 @@ class FieldReader {
     return this.has(key) ? this.stringMap(key) : undefined;
   }
 
+  /** The raw value at `key` (documents kept as JSON, e.g. IAM policies). */
+  raw(key: string): unknown {
+    return this.value[key];
+  }
+
   error(key: string, expected: string): ScenarioError {
     const v = this.value[key];
     return new ScenarioError(this.path(key), v === undefined ? `is required (${expected})` : `expected ${expected}, got ${describe(v)}`);
@@ -468,6 +487,7 @@ function readNodegroup(r: FieldReader): ScenarioNodegroup {
     capacityType: r.optionalString('capacityType'),
     releaseVersion: r.optionalString('releaseVersion'),
     nodeRole: r.optionalString('nodeRole'),
+    ...readNodegroupIdentity(r),
     joins: r.optionalBoolean('joins'),
     instances: r.optionalObjects('instances', (i) =>
       withoutUndefined({
@@ -492,11 +512,8 @@ function readCluster(r: FieldReader): ScenarioCluster {
     vpcId: r.string('vpcId'),
     endpointPublicAccess: r.boolean('endpointPublicAccess'),
     endpointPrivateAccess: r.boolean('endpointPrivateAccess'),
-    accessEntries: r.objects('accessEntries', (e) => ({
-      principalArn: e.string('principalArn'),
-      kubernetesGroups: e.strings('kubernetesGroups'),
-      accessPolicies: e.strings('accessPolicies'),
-    })),
+    accessEntries: r.objects('accessEntries', readAccessEntry),
+    ...readClusterIdentity(r),
     nodegroups: r.objects('nodegroups', readNodegroup),
     subnetIds: r.optionalStrings('subnetIds'),
     tags: r.optionalStringMap('tags'),
@@ -522,7 +539,7 @@ function readCloudTrailEvent(r: FieldReader): ScenarioCloudTrailEvent {
 function readFault(r: FieldReader): ScenarioFault {
   const fault: ScenarioFault = withoutUndefined({
     operation: r.string('operation'),
-    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts', 'dynamodb', 'scheduler', 'sns'] as const),
+    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts', 'iam', 'dynamodb', 'scheduler', 'sns'] as const),
     error: r.optionalOneOf('error', FAULT_ERRORS),
     count: r.optionalNumber('count', { integer: true, min: 1 }),
     latencyMs: r.optionalNumber('latencyMs'),
@@ -611,6 +628,7 @@ export function parseScenario(document: unknown): Scenario {
     ),
     cloudTrail: r.optionalObjects('cloudTrail', readCloudTrailEvent),
     faults: r.optionalObjects('faults', readFault),
+    iam: r.has('iam') ? readIam(r.object('iam')) : undefined,
     randomSeed: r.optionalNumber('randomSeed', { integer: true }),
     verifySignatures: r.optionalBoolean('verifySignatures'),
     description: r.optionalString('description'),
@@ -620,6 +638,7 @@ export function parseScenario(document: unknown): Scenario {
   }
   if (scenario.principals.length === 0) throw new ScenarioError('principals', 'needs at least one principal');
   checkReferences(scenario);
+  checkIdentityReferences(scenario);
   return scenario;
 }
 

@@ -16,6 +16,7 @@ import { autoscaling } from './services/autoscaling';
 import { cloudtrail, isCloudTrailRequest, isReadOnlyOperation, recordServedCall } from './services/cloudtrail';
 import { ec2 } from './services/ec2';
 import { eks } from './services/eks';
+import { iam } from './services/iam';
 import { sts } from './services/sts';
 import type { HttpReply, ParsedCall, ServiceProtocol, ServiceRequest } from './services/types';
 import { MalformedAuthorizationError, readSigV4, signatureMatches } from './sigv4';
@@ -50,7 +51,7 @@ export interface AwsServerOptions {
   controls?: ((method: string, url: URL, body: string) => HttpReply | undefined)[];
 }
 
-const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts, cloudtrail };
+const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts, cloudtrail, iam };
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Which service an unauthenticated request meant, so its error comes back in that protocol. */
@@ -62,6 +63,7 @@ function guessService(request: ServiceRequest, extra: Record<string, ServiceProt
   const version = new URLSearchParams(request.body).get('Version') ?? request.query.get('Version');
   if (version === '2011-01-01') return autoscaling;
   if (version === '2011-06-15') return sts;
+  if (version === '2010-05-08') return iam;
   return ec2;
 }
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig, type Config } from './config';
 import { runTarget, type EngineLogger } from './engine';
 import { describeError, ValidationError } from './errors';
+import { CLUSTER_NAME_PATTERN, NODEGROUP_NAME_PATTERN } from './model';
 import { renderReport } from './render';
 import type { Outcome, Report } from './report';
 import { createPorts } from './wiring';
@@ -81,7 +82,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
   if (v.help) return 'help';
   if (!v.cluster) throw new ValidationError('--cluster is required (the EKS cluster name)', '--cluster');
   // One cluster only: the config parser would read "a,b" as an allow-list and silently use "a".
-  if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(v.cluster)) {
+  if (!CLUSTER_NAME_PATTERN.test(v.cluster)) {
     throw new ValidationError(
       `--cluster must be one EKS cluster name (letters, digits, - and _), got "${v.cluster}"`,
       '--cluster',
@@ -122,7 +123,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
     },
     (key) => flag[key] ?? key,
   );
-  if (v.nodegroup !== undefined && !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/.test(v.nodegroup)) {
+  if (v.nodegroup !== undefined && !NODEGROUP_NAME_PATTERN.test(v.nodegroup)) {
     throw new ValidationError(`--nodegroup must be a node group name (letters, digits, - and _), got "${v.nodegroup}"`, '--nodegroup');
   }
   return {

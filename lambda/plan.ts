@@ -26,6 +26,12 @@
  * 7. Instances are only recycled when this plan (or, via `routeTablesFixedThisRun`, this run)
  *    fixed their subnet's route: when the path already worked, or cannot be fixed, recycling
  *    would not help (UNRESOLVED instead, saying the cause lies elsewhere).
+ * 12. Identities: the only one ever created is CREATE_ACCESS_ENTRY (opt-in createNodeAccessEntry),
+ *    re-judged from the snapshot (diagnosis/node-role-access.ts): exactly the node group's own
+ *    nodeRole, type EC2_LINUX / EC2_WINDOWS by its amiType, only in authentication modes API or
+ *    API_AND_CONFIG_MAP, only when the role has neither an access entry nor an aws-auth mapping.
+ *    Refused nodes keep retrying, so nothing is recycled with it: only instances still
+ *    unregistered after the wait are (planAfterAccessEntry, rule 5 applies).
  */
 import type { Config } from './config';
 import {
@@ -35,8 +41,10 @@ import {
   nodesByInstanceId,
 } from './diagnosis/registration';
 import { blockersOf, describeBlockers } from './diagnosis/blockers';
+import { accessEntryRefusal, nodeRoleAccess } from './diagnosis/node-role-access';
 import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
 import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
+import { SCALABLE_NODEGROUP_STATUSES } from './model';
 import {
   availabilityZonesOf,
   capitalize,
@@ -61,14 +69,13 @@ import type {
 import type { Action, Outcome } from './report';
 
 type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
-  Partial<Pick<Config, 'recycleCooldownSeconds'>>;
+  Partial<Pick<Config, 'createNodeAccessEntry' | 'recycleCooldownSeconds'>>;
 
 /** Contract section 4's default for --recycle-cooldown-seconds. */
 const DEFAULT_RECYCLE_COOLDOWN_SECONDS = 3600;
 const RECYCLE_TYPES: ReadonlySet<Action['type']> = new Set(['REPLACE_INSTANCES', 'SCALE_CYCLE']);
 
 /** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
-const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
 const DELETING_STATUSES = new Set(['DELETING', 'DELETE_FAILED']);
 
 function toDetail(detail: object): Record<string, unknown> {
@@ -123,6 +130,9 @@ function planRemediation(
     return { actions: [], unresolvedReason: `The node group is ${snapshot.nodegroup.status}, so nothing is changed.` };
   }
 
+  // Rule 12: the node role's missing access entry; its refused nodes are not a routing matter.
+  const accessEntry = accessEntryAction(snapshot, diagnosis, config);
+
   const { groups, subnetsWithoutTable } = groupByRouteTable(candidates, snapshot);
   if (subnetsWithoutTable.length > 0) {
     unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
@@ -151,7 +161,7 @@ function planRemediation(
       unresolved.push(decision.reason);
     }
   }
-  if (workingGroups.length > 0) unresolved.push(workingPathReason(workingGroups, snapshot));
+  if (workingGroups.length > 0 && !accessEntry) unresolved.push(workingPathReason(workingGroups, snapshot));
 
   // The cause a recycle is recorded under (ledger `cause`, the cool-down's key): instances that
   // booted before a fix made by someone else (or an earlier run), or unregistered ones behind a route this plan writes.
@@ -176,12 +186,55 @@ function planRemediation(
     }
   }
   unresolved.push(...recycle.unresolved);
-  const actions = [...routeActions, ...recycle.actions];
+  const actions = [...(accessEntry ? [accessEntry] : []), ...routeActions, ...recycle.actions];
 
   if (actions.length === 0) {
     const unverified = unverifiedReason(snapshot, config);
     if (unverified) unresolved.push(unverified);
   }
+  return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
+}
+
+// --- Rule 12: the one identity ever created ------------------------------------------------------
+
+/** CREATE_ACCESS_ENTRY when (and only when) every condition of contract section 3 holds. */
+export function accessEntryAction(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: Pick<PlanConfig, 'createNodeAccessEntry'>,
+): Action | undefined {
+  if (config.createNodeAccessEntry !== true) return undefined;
+  if (!diagnosis.findings.some((f) => f.code === 'NODE_ROLE_NOT_AUTHORIZED' && f.remediable)) return undefined;
+  const access = nodeRoleAccess(snapshot);
+  if (!access || access.authorized || access.inconclusive || accessEntryRefusal(access) !== undefined) return undefined;
+  if (access.roleArn !== snapshot.nodegroup.nodeRole) return undefined;
+  return {
+    type: 'CREATE_ACCESS_ENTRY',
+    resourceId: access.roleArn,
+    status: 'planned',
+    detail: {
+      clusterName: snapshot.cluster.name,
+      principalArn: access.roleArn,
+      type: access.wantedType,
+      authenticationMode: access.authenticationMode,
+    },
+  };
+}
+
+/**
+ * After CREATE_ACCESS_ENTRY and the wait: replace only the instances that are still unregistered
+ * (rule 5 re-applied to the snapshot; `stillUnregistered` comes from a fresh registration read).
+ */
+export function planAfterAccessEntry(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: PlanConfig,
+  stillUnregistered: ReadonlySet<string>,
+): Plan {
+  if (config.recycle === 'none') return { actions: [] };
+  const candidates = recyclableCandidates(snapshot, diagnosis, config).filter((i) => stillUnregistered.has(i.instanceId));
+  if (candidates.length === 0) return { actions: [] };
+  const { actions, unresolved } = replaceInstances(snapshot, candidates, {});
   return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
 }
 
@@ -391,7 +444,7 @@ function recycleActions(
 /** Rule 6: why the whole node group must not be scaled to zero, or undefined when it may. */
 export function scaleCycleRefusal(snapshot: Snapshot, fixedInstances: InstanceInfo[]): string | undefined {
   const { nodegroup, registration } = snapshot;
-  if (!SCALABLE_STATUSES.has(nodegroup.status)) {
+  if (!SCALABLE_NODEGROUP_STATUSES.has(nodegroup.status)) {
     return `the node group is ${nodegroup.status}, and only an ACTIVE or DEGRADED node group can be scaled`;
   }
   if (registration.source === 'kubernetes-api' && registration.nodes.length > 0) {

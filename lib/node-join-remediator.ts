@@ -213,6 +213,8 @@ export class NodeJoinRemediator extends Construct {
     const policyGroups = remediatorPolicyGroups(Stack.of(this), {
       clusterNames: config.clusterNames,
       routeTableVpcIds: this.settings.routeTableVpcIds,
+      createNodeAccessEntry: config.createNodeAccessEntry,
+      readConsoleOutput: config.readConsoleOutput,
     });
     policyGroups.push(
       fleetStateGroup(Stack.of(this), {

@@ -250,6 +250,12 @@ describe('NodeJoinRemediator IAM policy (least privilege)', () => {
         'eks:ListNodegroups',
         'eks:DescribeNodegroup',
         'eks:UpdateNodegroupConfig',
+        // the identity checks: read-only (CreateAccessEntry, PassRole and GetConsoleOutput are opt-in)
+        'eks:ListAccessEntries',
+        'eks:DescribeAccessEntry',
+        'iam:GetRole',
+        'iam:GetInstanceProfile',
+        'iam:SimulatePrincipalPolicy',
         'autoscaling:TerminateInstanceInAutoScalingGroup',
         'ec2:CreateRoute',
         'ec2:ReplaceRoute',
