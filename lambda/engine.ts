@@ -9,10 +9,11 @@ import { diagnose, nodesByInstanceId } from './diagnosis';
 import { joinAfterAccessEntry } from './access-entry-join';
 import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
-import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
+import type { Diagnosis, InstanceInfo, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
 import type { LedgerPort, Ports, RecheckRequest, RunLogger, SchedulerPort } from './ports';
 import { blankReport, type Action, type Finding, type FindingCode, type Outcome, type Report, type Trigger, type Verification } from './report';
+import { replacementsOnBrokenPaths, type StrandedReplacement } from './diagnosis/launch-subnets';
 import { describeAction, describePlan } from './describe';
 /** Kept for callers of the engine's former export; rendering imports lambda/describe.ts. */
 export { describeAction } from './describe';
@@ -460,6 +461,14 @@ async function examineNodegroup(
     verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot, execution.actions) };
   }
 
+  // Pending is no remediation when a replacement landed where the path is still broken (issue 13).
+  const stranded =
+    verification.status === 'pending' && !deps.scheduler
+      ? await replacementsStrandedNow(clusterName, nodegroupName, notIn(snapshot.instances.map((i) => i.instanceId)), deps, now)
+      : [];
+  if (stranded.length > 0) {
+    return strandedReport({ ...executed, verification }, stranded, `${capitalize(describePlan(execution.actions))} done`);
+  }
   const outcome: Outcome = thePlan.unresolvedReason ? 'UNRESOLVED' : 'REMEDIATED';
   const verified =
     verification.status === 'joined'
@@ -476,6 +485,50 @@ async function examineNodegroup(
     outcome,
     verification,
     reason: `${capitalize(describePlan(execution.actions))} done.${verified}${unresolvedTail(thePlan)}${graceRecheck}`,
+  };
+}
+
+/** Replacements (instances the run's snapshot did not have) that run where the path is broken, read afresh. */
+function notIn(instanceIds: readonly string[]): (instance: InstanceInfo) => boolean {
+  const known = new Set(instanceIds);
+  return (instance) => !known.has(instance.instanceId);
+}
+
+async function replacementsStrandedNow(
+  clusterName: string,
+  nodegroupName: string,
+  isReplacement: (instance: InstanceInfo) => boolean,
+  deps: EngineDeps,
+  now: () => Date,
+): Promise<StrandedReplacement[]> {
+  try {
+    const fresh = await takeSnapshot(deps.ports, { clusterName, nodegroupName, region: deps.region, now: now() });
+    return replacementsOnBrokenPaths(fresh, isReplacement);
+  } catch (error) {
+    deps.logger.warn('re-reading the node group after a pending verification failed', { clusterName, nodegroupName, error: describeError(error) });
+    return [];
+  }
+}
+
+/** The UNRESOLVED report of a remediation whose replacement landed where the path is broken. */
+function strandedReport(report: Report, stranded: StrandedReplacement[], done: string): Report {
+  const named = stranded.map((r) => `${r.instanceId} landed in ${r.subnetId}, where ${r.problem}`).join('; ');
+  return {
+    ...report,
+    outcome: 'UNRESOLVED',
+    findings: [...report.findings, ...stranded.map(strandedReplacementFinding)],
+    reason: `${done}, but the replacement cannot register: ${named}. Fix that path, then replace the instance.`,
+  };
+}
+
+function strandedReplacementFinding(replacement: StrandedReplacement): Finding {
+  return {
+    code: 'NODES_NOT_REGISTERED',
+    severity: 'error',
+    resourceId: replacement.instanceId,
+    message: `Replacement ${replacement.instanceId} landed in ${replacement.subnetId}, where ${replacement.problem}; it cannot register.`,
+    remediable: false,
+    evidence: { ...replacement, replacement: true },
   };
 }
 
@@ -513,6 +566,13 @@ export async function verifyRecheck(recheck: RecheckRequest, dryRun: boolean, de
   if (verification.status === 'joined') {
     return { ...report, reason: `${verification.registered}/${verification.expected} node(s) joined and are Ready after remediation ${remediationId}.` };
   }
+  // Waiting longer does not help a replacement that runs where the path is broken (issue 13).
+  // Replacements: launched since the remediation began (its verify window is waitSeconds long), not taken away by it.
+  const began = (recheck.verifyUntil ? Date.parse(recheck.verifyUntil) : now().getTime()) - deps.config.waitSeconds * 1000;
+  const gone = notIn(recheck.replacedInstanceIds ?? []);
+  const isReplacement = (instance: InstanceInfo) => gone(instance) && Date.parse(instance.launchTime) >= began;
+  const stranded = await replacementsStrandedNow(clusterName, nodegroupName, isReplacement, deps, now);
+  if (stranded.length > 0) return strandedReport(report, stranded, `Remediation ${remediationId} was applied`);
   const until = recheck.verifyUntil ? Date.parse(recheck.verifyUntil) : now().getTime();
   const next = new Date(now().getTime() + VERIFY_RECHECK_SECONDS * 1000);
   if (deps.scheduler && now().getTime() < until) {

@@ -45,6 +45,13 @@ export function renderReport(report: Report): string {
       const error = action.detail['error'] as { message?: string } | undefined;
       const tail = action.status === 'failed' && error?.message ? ` — ${error.message}` : '';
       lines.push(`    [${action.status}] ${describeAction(action)}${tail}`);
+      const cooldown = action.detail['cooldown'] as { nextAllowedAt?: string; scope?: string } | undefined;
+      if (cooldown?.nextAllowedAt && action.status === 'done') {
+        lines.push(`        next recycle for this cause allowed at ${cooldown.nextAllowedAt} (cool-down scope: ${cooldown.scope})`);
+      }
+      if (typeof action.detail['restoreCommand'] === 'string' && action.detail['restoredTo'] === undefined) {
+        lines.push(`        restore with: ${action.detail['restoreCommand']}`);
+      }
     }
   }
 

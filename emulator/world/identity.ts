@@ -193,9 +193,10 @@ export class IamWorld {
     return [
       ...role.attachedPolicyArns.flatMap((arn) => {
         const managed = MANAGED_POLICIES[arn];
-        return managed ? [{ name: managed.policyName, type: 'IAM Policy', policy: managed.document }] : [];
+        // SimulatePrincipalPolicy's SourcePolicyType: aws-managed | user-managed | role (inline) | ...
+        return managed ? [{ name: managed.policyName, type: 'aws-managed', policy: managed.document }] : [];
       }),
-      ...Object.entries(role.inlinePolicies).map(([name, policy]) => ({ name, type: 'IAM Policy', policy })),
+      ...Object.entries(role.inlinePolicies).map(([name, policy]) => ({ name, type: 'role', policy })),
     ];
   }
 
@@ -238,7 +239,7 @@ export class IamWorld {
         const policy = policies.find((p) => p.name === s.policyId);
         const list = (policy?.policy as { Statement?: unknown } | undefined)?.Statement;
         const index = Array.isArray(list) ? list.findIndex((candidate) => JSON.stringify(candidate) === JSON.stringify(s.statement)) : 0;
-        return { sourcePolicyId: s.policyId, sourcePolicyType: policy?.type ?? 'IAM Policy', statementIndex: index + 1 };
+        return { sourcePolicyId: s.policyId, sourcePolicyType: policy?.type ?? 'none', statementIndex: index + 1 };
       }),
     };
   }

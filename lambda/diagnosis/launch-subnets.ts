@@ -8,10 +8,11 @@
  * are diagnosed by routes.ts) as warnings: nothing runs there yet. plan.ts fixes them (same rules)
  * before it recycles, or does not recycle. Pure.
  */
-import type { RouteTableInfo, Snapshot } from '../model';
+import type { InstanceInfo, RouteTableInfo, Snapshot } from '../model';
 import type { Finding, FindingCode } from '../report';
 import type { CheckContext } from './index';
 import { effectiveRouteTable } from './network';
+import { instancesLeavingTheirGroup } from './registration';
 import { capitalize, describeVerdict, judgeDefaultRoute, routeFixFor, type DefaultRouteVerdict } from './routes';
 
 /** Subnets the node group can launch into: its EKS subnets and its Auto Scaling groups' VPCZoneIdentifier, sorted. */
@@ -104,4 +105,44 @@ export function launchSubnetPaths(snapshot: Snapshot, context: CheckContext): Fi
     });
   }
   return findings;
+}
+
+/** A replacement that cannot register: it runs where the path is broken (issue 13). */
+export interface StrandedReplacement {
+  instanceId: string;
+  subnetId: string;
+  routeTableId?: string;
+  /** one sentence: what is wrong with the subnet's path */
+  problem: string;
+}
+
+/**
+ * Replacements of `snapshot` (instances `isReplacement` accepts) that are not registered and run
+ * in a subnet whose path does not work for a new instance: verification that ends `pending` for
+ * them is no remediation. Pure.
+ */
+export function replacementsOnBrokenPaths(snapshot: Snapshot, isReplacement: (instance: InstanceInfo) => boolean): StrandedReplacement[] {
+  const registered = new Set(snapshot.registration.nodes.map((n) => n.instanceId).filter((id): id is string => !!id));
+  const leaving = instancesLeavingTheirGroup(snapshot);
+  const stranded: StrandedReplacement[] = [];
+  for (const instance of snapshot.instances) {
+    if (!isReplacement(instance) || registered.has(instance.instanceId) || leaving.has(instance.instanceId)) continue;
+    if (instance.state !== 'pending' && instance.state !== 'running') continue;
+    const effective = effectiveRouteTable(instance.subnetId, snapshot.network);
+    if (!effective) {
+      stranded.push({ instanceId: instance.instanceId, subnetId: instance.subnetId, problem: `no route table was found for ${instance.subnetId}` });
+      continue;
+    }
+    const verdict = judgeDefaultRoute(effective.table, snapshot);
+    const works =
+      launchPathWorks(verdict, instance.subnetId, snapshot) || (verdict.kind === 'internet-gateway' && instance.publicIpAddress !== undefined);
+    if (works) continue;
+    stranded.push({
+      instanceId: instance.instanceId,
+      subnetId: instance.subnetId,
+      routeTableId: effective.table.routeTableId,
+      problem: describeVerdict(verdict, effective.table.routeTableId),
+    });
+  }
+  return stranded.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
 }

@@ -330,7 +330,7 @@ function statusError(url: string, status: number, body: string): KubernetesApiEr
     status === 401
       ? ' (token rejected: is the IAM principal mapped by an access entry or aws-auth?)'
       : status === 403
-        ? ' (principal may not list nodes: missing RBAC/access policy)'
+        ? ' (principal may not read this: missing RBAC/access policy, see deploy/kubernetes/node-reader-rbac.yaml)'
         : '';
   return new KubernetesApiError(`GET ${redact(url)} answered ${status}${hint}${statusMessage(body)}`, status);
 }

@@ -10,6 +10,7 @@ import { startHarness, type Harness } from '../../emulator/harness';
 import type { CallRecord, EventBridgeEnvelope, Scenario } from '../../emulator/index';
 import { InMemoryLedger } from '../../lambda/ledger/memory';
 import type { MultiReport, Report } from '../../lambda/report';
+import { PROJECT_ROOT, run } from './support/processes';
 
 const CLUSTER = 'eks-workshop';
 const NODEGROUP = 'new_nodegroup_2';
@@ -183,6 +184,30 @@ describe('finish the job: instances that booted before their path was fixed', ()
     expect(retry.verification.status).toBe('joined');
   });
 
+  it('an instance inside the grace period when a run fixed its route is recycled by a later sweep (ledger evidence)', async () => {
+    // Prepare: two instances in the broken subnet, one 10 minutes old, one 100 s old (inside the 300 s grace period).
+    const world = seed();
+    const nodegroup = brokenNodegroup(world);
+    nodegroup.scalingConfig = { minSize: 0, maxSize: 2, desiredSize: 2 };
+    nodegroup.instances = [{ ageSeconds: 600 }, { ageSeconds: 100 }];
+    const ledger = new InMemoryLedger();
+    harness = await startHarness({ scenario: world, env: { WAIT_SECONDS: '5' }, ledger });
+
+    // Act
+    const first = single(await harness.invoke(MANUAL));
+    harness.emulator.advance(300);
+    const sweep = reportOf(await harness.invoke(SWEEP));
+
+    // Assess
+    expect(first.actions.map((a) => [a.type, a.status])).toEqual([['CREATE_ROUTE', 'done'], ['REPLACE_INSTANCES', 'done']]);
+    expect(first.verification).toMatchObject({ status: 'pending', registered: 1, expected: 2 });
+    expect(sweep.actions.map((a) => [a.type, a.status])).toEqual([['REPLACE_INSTANCES', 'done']]);
+    expect(bootedBeforeFix(sweep)?.message).toMatch(/CreateRoute on rtb-0e1f2a3b4c5d6e7f8 .* \(remediation ledger\)/);
+    expect(sweep.outcome).toBe('REMEDIATED');
+    expect(sweep.verification).toEqual({ status: 'joined', registered: 2, expected: 2 });
+    expect(byRemediator(harness, 'CreateRoute')).toHaveLength(1);
+  });
+
   it('three sweeps in a row on a node group whose replacements never join: recycled once (cool-down), the report says when next', async () => {
     // Prepare: the IaC race, but nothing this node group launches ever registers; IaC re-applies the route between sweeps.
     const world = routeFixedWorld();
@@ -218,6 +243,44 @@ describe('finish the job: instances that booted before their path was fixed', ()
       expect(Math.abs(Date.parse(said!) - Date.parse(nextAllowedAt))).toBeLessThan(60_000);
     }
   });
+});
+
+describe('finish the job in the deployed shape (npm run invoke: DynamoDB ledger, scheduled re-checks)', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  function invoke(h: Harness, payload: string) {
+    return run('npm', ['run', '--silent', '--prefix', PROJECT_ROOT, 'invoke', '--', '--payload', payload, '--follow'], {
+      ...h.cliEnv('remediator'),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POLL_SECONDS: '1',
+      WAIT_SECONDS: '30',
+    });
+  }
+
+  it('403 on the replacement, then a later invocation (another process): the ledger table finishes the job', async () => {
+    // Prepare
+    harness = await startHarness({ scenario: 'seed' });
+    harness.emulator.injectFault({ operation: 'TerminateInstanceInAutoScalingGroup', error: 'access-denied', count: 1, principalArn: harness.remediatorRoleArn });
+    const payload = JSON.stringify(MANUAL);
+
+    // Act
+    const failed = await invoke(harness, payload);
+    const retry = await invoke(harness, payload);
+
+    // Assess
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout.trim().split('\n')[0]!)).toMatchObject({ outcome: 'FAILED' });
+    const reports = retry.stdout.trim().split('\n').map((line) => JSON.parse(line) as Report);
+    expect(reports[0]!.actions.map((a) => [a.type, a.status])).toEqual([['REPLACE_INSTANCES', 'done']]);
+    const [evidence] = bootedBeforeFix(reports[0]!)!.evidence['instances'] as { changes: { source: string }[] }[];
+    expect(evidence!.changes[0]!.source).toBe('ledger');
+    expect(reports[reports.length - 1]).toMatchObject({ outcome: 'REMEDIATED', verification: { status: 'joined' } });
+    expect(retry.code).toBe(0);
+  }, 180_000);
 });
 
 describe('never strand a node group', () => {

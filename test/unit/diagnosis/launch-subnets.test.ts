@@ -1,8 +1,8 @@
 import { diagnose } from '../../../lambda/diagnosis';
-import { launchSubnetIds } from '../../../lambda/diagnosis/launch-subnets';
+import { launchSubnetIds, replacementsOnBrokenPaths } from '../../../lambda/diagnosis/launch-subnets';
 import type { Snapshot } from '../../../lambda/model';
 import { plan } from '../../../lambda/plan';
-import { config, SEED, seedSnapshot, setDefaultRoute, table } from '../../fixtures/snapshots/builder';
+import { addInstance, config, registerNode, SEED, seedSnapshot, setDefaultRoute, table } from '../../fixtures/snapshots/builder';
 
 const SECOND_SUBNET = 'subnet-0e1d2c3b4a5968779';
 const SECOND_TABLE = 'rtb-0c2d3e4f5a6b7c8da';
@@ -48,5 +48,26 @@ describe('every subnet a replacement can land in', () => {
     expect(table(snapshot, SEED.mainRouteTableId).main).toBe(true);
     expect(result.actions.map((a) => a.type)).toEqual(['CREATE_ROUTE']);
     expect(result.unresolvedReason).toMatch(/nothing is recycled, because a replacement could land where the path is broken/i);
+  });
+});
+
+describe('replacements that landed where the path is broken', () => {
+  it('names a new, unregistered instance in a subnet without a working path, and its subnet\'s problem', () => {
+    // Prepare: the first table was fixed by the run; the replacement landed in the second subnet, still broken.
+    const snapshot = twoSubnets();
+    setDefaultRoute(snapshot, SEED.newRouteTableId, { natGatewayId: SEED.natA, state: 'active' });
+    const known = new Set(snapshot.instances.map((i) => i.instanceId));
+    addInstance(snapshot, { instanceId: 'i-0bbbbbbbbbbbbbbb1', subnetId: SECOND_SUBNET });
+    addInstance(snapshot, { instanceId: 'i-0bbbbbbbbbbbbbbb2', subnetId: SEED.newSubnetId });
+    addInstance(snapshot, { instanceId: 'i-0bbbbbbbbbbbbbbb3', subnetId: SECOND_SUBNET });
+    registerNode(snapshot, 'i-0bbbbbbbbbbbbbbb3');
+
+    // Act
+    const stranded = replacementsOnBrokenPaths(snapshot, (i) => !known.has(i.instanceId));
+
+    // Assess: the one in the fixed subnet and the registered one are fine.
+    expect(stranded).toEqual([
+      { instanceId: 'i-0bbbbbbbbbbbbbbb1', subnetId: SECOND_SUBNET, routeTableId: SECOND_TABLE, problem: `route table ${SECOND_TABLE} has no 0.0.0.0/0 route` },
+    ]);
   });
 });
