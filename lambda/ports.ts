@@ -64,7 +64,8 @@ export interface Ec2Port {
   describeVpc(vpcId: string): Promise<VpcInfo | undefined>;
   describeSecurityGroups(vpcId: string): Promise<SecurityGroupInfo[]>;
   describeNetworkAcls(vpcId: string): Promise<NetworkAclInfo[]>;
-  getManagedPrefixListEntries(prefixListIds: string[]): Promise<PrefixListInfo[]>;
+  /** GetManagedPrefixListEntries per list (named describe*: a read, so the sweep's VPC read memo keeps its entries) */
+  describePrefixListEntries(prefixListIds: string[]): Promise<PrefixListInfo[]>;
   /** throws RouteAlreadyExistsError when a 0.0.0.0/0 route is already there */
   createDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;
   replaceDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;

@@ -108,7 +108,7 @@ async function gatherNetworkControls(
 ): Promise<Pick<NetworkSnapshot, 'vpc' | 'securityGroups' | 'networkAcls' | 'prefixLists'>> {
   const groupsWithLists = ports.ec2.describeSecurityGroups(vpcId).then(async (securityGroups) => {
     const referenced = securityGroups.flatMap((g) => [...g.ingress, ...g.egress]).flatMap((r) => (r.prefixListId ? [r.prefixListId] : []));
-    const prefixLists = referenced.length > 0 ? await ports.ec2.getManagedPrefixListEntries(referenced) : [];
+    const prefixLists = referenced.length > 0 ? await ports.ec2.describePrefixListEntries(referenced) : [];
     return { securityGroups, prefixLists };
   });
   const [vpc, { securityGroups, prefixLists }, networkAcls] = await Promise.all([

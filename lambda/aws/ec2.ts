@@ -442,7 +442,7 @@ export class Ec2Adapter implements Ec2Port {
   }
 
   /** The CIDRs of each prefix list (one GetManagedPrefixListEntries per list, in parallel). */
-  async getManagedPrefixListEntries(prefixListIds: string[]): Promise<PrefixListInfo[]> {
+  async describePrefixListEntries(prefixListIds: string[]): Promise<PrefixListInfo[]> {
     return Promise.all(
       unique(prefixListIds).map(async (prefixListId) => {
         const cidrs: string[] = [];
