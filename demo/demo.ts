@@ -14,8 +14,9 @@ import { NODEGROUP_API_EVENT_NAMES } from '../lambda/inputs';
 import { createKubernetesClient } from '../lambda/kubernetes/client';
 import type { NodeInfo } from '../lambda/model';
 import { renderReport } from '../lambda/render';
-import type { MultiReport, Report } from '../lambda/report';
+import type { Report } from '../lambda/report';
 import { startHarness, type Harness } from '../emulator/harness';
+import { LocalFunction, recheckOf } from '../emulator/local-function';
 import type { EventBridgeEnvelope } from '../emulator/index';
 
 // The story is about the remediator, not about this machine's Node.js version.
@@ -52,6 +53,18 @@ function nodeTable(nodes: NodeInfo[]): string {
   const rows = nodes.map((n) => [n.name, n.ready ? 'Ready' : 'NotReady', n.instanceId ?? '']);
   const width = Math.max(4, ...rows.map((r) => r[0]!.length)) + 3;
   return [`${'NAME'.padEnd(width)}STATUS     INSTANCE`, ...rows.map((r) => `${r[0]!.padEnd(width)}${r[1]!.padEnd(11)}${r[2]}`)].join('\n');
+}
+
+/**
+ * The function as deployed, on this machine: the real handler with the ambient AWS settings of
+ * a Lambda running as the remediator's role, against the emulator.
+ */
+async function localFunction(harness: Harness): Promise<LocalFunction> {
+  Object.assign(process.env, harness.cliEnv('remediator'));
+  // The handler's own logs and metrics would go to CloudWatch; here they would drown the story.
+  process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
+  process.env['POWERTOOLS_METRICS_DISABLED'] = 'true';
+  return LocalFunction.prepare();
 }
 
 async function tellStory(harness: Harness): Promise<boolean> {
@@ -112,23 +125,43 @@ async function tellStory(harness: Harness): Promise<boolean> {
   say(indent(`event: ${detail.eventName} by ${detail.userIdentity?.arn} → the remediator Lambda`));
   say();
 
-  say('3. The remediator runs (the real Lambda handler, same engine as the CLI):');
-  const result = await harness.invoke(event);
-  const reports: Report[] = 'reports' in result ? (result as MultiReport).reports : [result as Report];
-  for (const report of reports) say(indent(renderReport(report)));
+  say('3. The remediator runs: the real Lambda handler, invoked as Lambda would (as `npm run invoke` does),');
+  say('   with its ledger table, re-check schedule group and report topic in the emulator:');
+  const fn = await localFunction(harness);
+  const first = await fn.invoke(event);
+  const reports: Report[] = [...first.reports];
+  for (const report of first.reports) say(indent(renderReport(report)));
+  if (first.error) say(indent(`the handler threw ${first.error.name}: ${first.error.message}`));
   say();
 
-  say("4. Events caused by the remediator's own work are delivered too; they do not start another remediation.");
-  const followUps = harness.eventsSince(eventIndex + 1, routedToRemediator);
-  for (const followUp of followUps) {
-    const followUpResult = await harness.invoke(followUp);
-    const followUpReports = 'reports' in followUpResult ? (followUpResult as MultiReport).reports : [followUpResult as Report];
-    for (const r of followUpReports) say(indent(`${followUp['detail-type']} (${followUp.source}) → ${r.outcome}: ${r.reason}`));
+  say('4. It did not wait for the new node: it scheduled a re-check for itself (EventBridge Scheduler, one-time)');
+  say('   and returned. When the re-check comes due, Scheduler invokes the function again:');
+  command('aws scheduler list-schedules --group-name eks-node-join-remediator');
+  for (const schedule of await fn.pendingSchedules()) {
+    say(indent(`${schedule.name}   ${schedule.scheduleExpression}   input ${JSON.stringify(schedule.input)}`));
   }
-  if (followUps.length === 0) say(indent('(none were emitted)'));
+  const followUps = await fn.follow({
+    onInvocation: (invocation) => {
+      const recheck = invocation.schedule ? recheckOf(invocation.schedule) : undefined;
+      say(indent(`re-check fired (${recheck?.reason ?? '?'}) → the function reports:`));
+      for (const report of invocation.reports) say(indent(renderReport(report)));
+    },
+  });
+  reports.push(...followUps.flatMap((i) => i.reports));
+  const notifications = harness.emulator.notifications();
+  say(indent(`SNS: ${notifications.length} notification(s) on outcome change: ${notifications.map((n) => n.subject ?? '').join('; ') || '(none)'}`));
   say();
 
-  say('5. After:');
+  say("5. Events caused by the remediator's own work are delivered too; they do not start another remediation.");
+  const ownEvents = harness.eventsSince(eventIndex + 1, routedToRemediator);
+  for (const own of ownEvents) {
+    const invocation = await fn.invoke(own);
+    for (const r of invocation.reports) say(indent(`${own['detail-type']} (${own.source}) → ${r.outcome}: ${r.reason}`));
+  }
+  if (ownEvents.length === 0) say(indent('(none were emitted)'));
+  say();
+
+  say('6. After:');
   command(`aws ec2 describe-route-tables --filters Name=association.subnet-id,Values=${subnetId}`);
   const after = await routeTableOf();
   say(indent(`${after?.RouteTableId}:\n${routeLines(after ?? {}).map((l) => `  ${l}`).join('\n')}`));
@@ -149,7 +182,7 @@ async function tellStory(harness: Harness): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
-  const harness = await startHarness({ scenario: 'seed', env: { WAIT_SECONDS: '40' } });
+  const harness = await startHarness({ scenario: 'seed' });
   const timer = setTimeout(() => {
     process.stderr.write(`demo: no result after ${DEADLINE_MS / 1000} s\n`);
     void harness.close().finally(() => process.exit(1));

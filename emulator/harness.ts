@@ -7,6 +7,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { configFromEnv } from '../lambda/config';
 import { createHandler, type HandlerRuntime } from '../lambda/handler';
+import type { LedgerPort } from '../lambda/ports';
 import type { MultiReport, Report } from '../lambda/report';
 import { createPorts } from '../lambda/wiring';
 import { startEmulator, type EventBridgeEnvelope, type RunningEmulator, type Scenario } from './index';
@@ -20,6 +21,8 @@ export interface HarnessOptions {
   principal?: string;
   /** Powertools log level of the handler (default SILENT) */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** one ledger shared by every invocation (the deployed table's role); default: one per invocation */
+  ledger?: LedgerPort;
 }
 
 export interface Harness {
@@ -47,6 +50,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       region: emulator.region,
       ports: createPorts(emulator.region, { endpoint: emulator.awsEndpoint, credentials, maxAttempts: 8 }),
       logger: new Logger({ serviceName: 'eks-node-join-remediator', logLevel: options.logLevel ?? 'SILENT' }),
+      // The function's clock is the world's: advancing the simulation ages instances and ledger records alike.
+      now: () => emulator.world.clock.nowDate(),
+      ...(options.ledger ? { ledger: options.ledger } : {}),
     });
     const handler = createHandler(runtime);
     return {

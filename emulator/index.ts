@@ -7,10 +7,13 @@
 import { startDeployedShapeServices, type NotificationRecord, type ScheduleView } from './deployed-shape';
 import { EventLog, type EventBridgeEnvelope, type EventListener } from './events';
 import { FaultRegistry, type ActiveFault } from './faults';
+import { prepareKeyPairs } from './pki';
 import { startClusterApi as startRealClusterApi, type KubeClusterView, type RunningClusterApi } from './kubernetes/server';
 import { loadScenarioFile, parseScenario, type Scenario, type ScenarioFault, type ScenarioPrincipal } from './scenario';
 import { AwsEndpoint, type CallRecord } from './server';
+import { trailOf } from './services/cloudtrail';
 import { SimulationClock } from './world/clock';
+import { ec2TrustVerdicts } from './world/identity';
 import { World } from './world/world';
 
 export type { CallRecord } from './server';
@@ -78,7 +81,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const clock = new SimulationClock((label, error) => log?.(`simulation task ${label} failed: ${(error as Error).message}`));
   const events = new EventLog((error) => log?.(`event listener failed: ${(error as Error).message}`));
   if (options.onEvent) events.subscribe(options.onEvent);
-  const world = new World(scenario, { clock, events });
+  // Trust policies are judged by the (asynchronous) policy evaluator before the first instance boots.
+  const trust = await ec2TrustVerdicts(scenario.iam, scenario.accountId);
+  const world = new World(scenario, { clock, events, trust });
+  trailOf(world).loadHistory(scenario.cloudTrail ?? [], world);
   const faults = new FaultRegistry();
   for (const fault of scenario.faults ?? []) faults.add(fault);
 
@@ -102,6 +108,8 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   try {
     port = await endpoint.listen(options.port ?? 0);
     if (options.kubernetes !== false) {
+      // A CA and a server certificate per cluster: their keys made in parallel first.
+      if (!options.startClusterApi) await prepareKeyPairs(2 * world.clusters.size);
       const start = options.startClusterApi ?? ((view: KubeClusterView) =>
         startRealClusterApi(view, log ? { onTokenRejected: (reason) => log(`kubernetes token refused: ${reason}`) } : {}));
       // One Kubernetes API per cluster, each with its own CA.
@@ -113,6 +121,11 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
             principals: () => scenario.principals.map((p) => ({ accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, arn: p.arn })),
             accessEntries: () => cluster.accessEntries,
             nodes: () => world.nodesOf(cluster.name),
+            identity: {
+              authenticationMode: () => cluster.authenticationMode,
+              awsAuthMapRoles: () => cluster.awsAuthMapRoles,
+              webhooks: () => cluster.webhooks,
+            },
             awsEndpointHost: `127.0.0.1:${port}`,
           });
           clusterApis.push(api);

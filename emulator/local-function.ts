@@ -68,6 +68,14 @@ export interface FollowOptions {
   maxDurationMs?: number;
   /** how long to sleep at most between two looks at the schedules (ms, default 1000) */
   pollMs?: number;
+  /** only these schedules are followed (default: every one of this function's) */
+  filter?: (schedule: ScheduleView) => boolean;
+  /**
+   * Waiting for a re-check due later: 'fast-forward' (default) moves the emulator's simulation
+   * clock to its due time (POST /_emulator/advance; the handler's clock follows), 'real-time'
+   * sleeps until then.
+   */
+  wait?: 'fast-forward' | 'real-time';
 }
 
 /** Reports of a handler result, in order. */
@@ -149,6 +157,8 @@ export class LocalFunction {
   private readonly handler: LambdaHandler;
   private readonly timeoutMs: number;
   private readonly progress: (line: string) => void;
+  /** emulator clock minus this process's clock, ms: the handler's `now` is the emulator's */
+  private clockOffsetMs = 0;
 
   private constructor(
     /** arn:aws:lambda:REGION:ACCOUNT:function:eks-node-join-remediator */
@@ -163,8 +173,10 @@ export class LocalFunction {
   ) {
     this.timeoutMs = options.timeoutMs ?? LAMBDA_TIMEOUT_MS;
     this.progress = options.progress ?? (() => undefined);
-    // The real handler, its runtime built from this environment on the first invocation.
-    this.handler = options.handler ?? (createHandler(() => runtimeFromEnv(env)) as LambdaHandler);
+    // The real handler, its runtime built from this environment on the first invocation. Against
+    // the emulator its clock is the emulator's simulation clock, which `follow` may move forward.
+    const runtime = () => ({ ...runtimeFromEnv(env), ...(emulator ? { now: () => new Date(Date.now() + this.clockOffsetMs) } : {}) });
+    this.handler = options.handler ?? (createHandler(runtime) as LambdaHandler);
   }
 
   /**
@@ -242,6 +254,7 @@ export class LocalFunction {
   /** One invocation, as Lambda would make it; never throws: the handler's error is returned. */
   async invoke(event: unknown, schedule?: ScheduleView): Promise<Invocation> {
     const requestId = randomUUID();
+    if (this.emulator) await this.emulatorNow();
     try {
       const result = await this.handler(event, this.context(requestId));
       return { requestId, result, reports: reportsOf(result), event, ...(schedule ? { schedule } : {}) };
@@ -261,10 +274,20 @@ export class LocalFunction {
       .sort((a, b) => Date.parse(a.dueAt!) - Date.parse(b.dueAt!));
   }
 
-  private async emulatorNow(): Promise<number> {
+  /** The emulator's simulation time (ms); keeps the handler's clock in step with it. */
+  async emulatorNow(): Promise<number> {
     const response = await fetch(`${this.emulator}/_emulator/health`);
     const body = (await response.json()) as { time: string };
-    return Date.parse(body.time);
+    const now = Date.parse(body.time);
+    this.clockOffsetMs = now - Date.now();
+    return now;
+  }
+
+  /** Moves the emulator's simulation clock forward (its timers run: instances boot, nodes join). */
+  async advance(seconds: number): Promise<void> {
+    const response = await fetch(`${this.emulator}/_emulator/advance`, { method: 'POST', body: JSON.stringify({ seconds }) });
+    if (!response.ok) throw new Error(`POST /_emulator/advance answered ${response.status}: ${await response.text()}`);
+    await this.emulatorNow();
   }
 
   /**
@@ -282,10 +305,15 @@ export class LocalFunction {
         this.progress(`stopped following after ${Math.round((Date.now() - started) / 1000)} s with re-checks still pending`);
         break;
       }
-      const [next] = await this.pendingSchedules();
+      const [next] = (await this.pendingSchedules()).filter(options.filter ?? (() => true));
       if (!next) break;
       const waitMs = Date.parse(next.dueAt!) - (await this.emulatorNow());
       if (waitMs > 0) {
+        if (options.wait !== 'real-time') {
+          this.progress(`advancing the emulator clock ${Math.ceil(waitMs / 1000)} s to the re-check ${describeSchedule(next)} due at ${next.dueAt}`);
+          await this.advance(waitMs / 1000);
+          continue;
+        }
         if (announced !== next.arn) {
           this.progress(`waiting ${Math.ceil(waitMs / 1000)} s for the re-check ${describeSchedule(next)} due at ${next.dueAt}`);
           announced = next.arn;
@@ -305,7 +333,12 @@ export class LocalFunction {
   }
 }
 
+/** The `recheck` payload a schedule carries, if it is one of the function's re-checks. */
+export function recheckOf(schedule: ScheduleView): { clusterName?: string; nodegroupName?: string; reason?: string } | undefined {
+  return (schedule.input as { recheck?: { clusterName?: string; nodegroupName?: string; reason?: string } } | null)?.recheck;
+}
+
 function describeSchedule(schedule: ScheduleView): string {
-  const recheck = (schedule.input as { recheck?: { clusterName?: string; nodegroupName?: string; reason?: string } } | null)?.recheck;
+  const recheck = recheckOf(schedule);
   return recheck ? `${schedule.name} (${recheck.reason ?? '?'}, ${recheck.clusterName ?? '?'}/${recheck.nodegroupName ?? '?'})` : schedule.name;
 }

@@ -2,7 +2,8 @@
  * A throw-away certificate authority for the emulator's Kubernetes APIs and for tests:
  * a self-signed CA and server certificates it signs, so clients verify TLS for real.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 export interface CertificateAuthority {
@@ -17,13 +18,28 @@ export interface ServerCertificate {
 
 let serial = 1;
 
+const RSA_OPTIONS = {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
+/** Key pairs generated ahead, in parallel (see prepareKeyPairs); each is used once. */
+const pool: { publicKey: string; privateKey: string }[] = [];
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/**
+ * Generates `count` RSA key pairs on libuv's thread pool, in parallel, for the certificates about
+ * to be made: a fleet of 50 clusters needs 100, about 0.4 s each when made one after the other.
+ */
+export async function prepareKeyPairs(count: number): Promise<void> {
+  const made = await Promise.all(Array.from({ length: Math.max(0, count - pool.length) }, () => generateKeyPairAsync('rsa', RSA_OPTIONS)));
+  pool.push(...made);
+}
+
 /** Native key generation: node-forge's pure-JS RSA is ten times slower. */
 function rsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+  const { publicKey, privateKey } = pool.pop() ?? generateKeyPairSync('rsa', RSA_OPTIONS);
   return {
     publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
     privateKey: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,

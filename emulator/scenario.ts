@@ -5,6 +5,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cidrContainsCidr, parseCidr } from './cidr';
+import {
+  checkIdentityReferences,
+  readAccessEntry,
+  readClusterIdentity,
+  readIam,
+  readNodegroupIdentity,
+  type ScenarioClusterIdentity,
+  type ScenarioIam,
+  type ScenarioNodegroupIdentity,
+} from './scenario-identity';
 
 export interface ScenarioPrincipal {
   name: string;
@@ -60,6 +70,24 @@ export interface ScenarioNatGateway {
   connectivityType: 'public' | 'private';
   publicIp?: string;
   tags?: Record<string, string>;
+  /** ISO-8601 CreateTime (contract 7.1) ... */
+  createTime?: string;
+  /** ... or seconds before the emulator's start; neither: 30 days before start */
+  createdSecondsAgo?: number;
+}
+
+/** One event of the account's earlier CloudTrail history (contract 7.1), served by LookupEvents. */
+export interface ScenarioCloudTrailEvent {
+  eventName: string;
+  /** ISO-8601 ... */
+  eventTime?: string;
+  /** ... or seconds before the emulator's start */
+  eventSecondsAgo?: number;
+  /** default ec2.amazonaws.com */
+  eventSource?: string;
+  requestParameters?: Record<string, unknown>;
+  resources?: { resourceType: string; resourceName: string }[];
+  userIdentity?: { arn: string };
 }
 
 export interface ScenarioRoute {
@@ -98,6 +126,8 @@ export interface ScenarioAccessEntry {
   principalArn: string;
   kubernetesGroups: string[];
   accessPolicies: string[];
+  /** STANDARD (default) | EC2_LINUX | EC2_WINDOWS */
+  type?: 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS';
 }
 
 export interface ScenarioScalingConfig {
@@ -115,7 +145,7 @@ export interface ScenarioNodegroupInstance {
   joins?: boolean;
 }
 
-export interface ScenarioNodegroup {
+export interface ScenarioNodegroup extends ScenarioNodegroupIdentity {
   nodegroupName: string;
   subnetIds: string[];
   scalingConfig: ScenarioScalingConfig;
@@ -127,9 +157,15 @@ export interface ScenarioNodegroup {
   releaseVersion?: string;
   nodeRole?: string;
   instances?: ScenarioNodegroupInstance[];
+  /**
+   * Extension: force the outcome of every instance the node group ever launches, replacements
+   * included (`false`: they never register, for a cause the world does not model). An instance's
+   * own `joins` wins.
+   */
+  joins?: boolean;
 }
 
-export interface ScenarioCluster {
+export interface ScenarioCluster extends ScenarioClusterIdentity {
   name: string;
   version: string;
   vpcId: string;
@@ -156,7 +192,7 @@ export type FaultError = 'throttle' | '5xx' | 'access-denied';
 export interface ScenarioFault {
   /** "DescribeRouteTables", or "*" for every operation */
   operation: string;
-  /** ec2 | autoscaling | eks | sts; absent = any */
+  /** ec2 | autoscaling | eks | sts | dynamodb | scheduler | sns; absent = any */
   service?: string;
   /** absent = latency only */
   error?: FaultError;
@@ -180,7 +216,11 @@ export interface Scenario {
   vpcEndpoints: ScenarioVpcEndpoint[];
   clusters: ScenarioCluster[];
   instances?: ScenarioInstance[];
+  /** earlier CloudTrail history (contract 7.1) */
+  cloudTrail?: ScenarioCloudTrailEvent[];
   faults?: ScenarioFault[];
+  /** IAM roles and instance profiles (section 7.1); node roles not listed exist with EKS's defaults */
+  iam?: ScenarioIam;
   /** seed of the id generator (default 1): same scenario, same ids */
   randomSeed?: number;
   /** check SigV4 signatures with the principals' secrets (default true) */
@@ -206,7 +246,7 @@ const FAULT_ERRORS: FaultError[] = ['throttle', '5xx', 'access-denied'];
 type Json = Record<string, unknown>;
 
 /** Reads typed values at a path, failing with the path when a value is missing or ill-typed. */
-class FieldReader {
+export class FieldReader {
   constructor(
     private readonly value: Json,
     readonly at: string,
@@ -260,6 +300,19 @@ class FieldReader {
     const v = this.value[key];
     if (typeof v !== 'boolean') throw this.error(key, 'true or false');
     return v;
+  }
+
+  /** An ISO-8601 time string. */
+  optionalTime(key: string): string | undefined {
+    const v = this.optionalString(key);
+    if (v !== undefined && Number.isNaN(Date.parse(v))) throw this.error(key, 'an ISO-8601 time');
+    return v;
+  }
+
+  /** A free-form JSON object (e.g. CloudTrail requestParameters), copied as given. */
+  optionalRecord(key: string): Record<string, unknown> | undefined {
+    if (!this.has(key)) return undefined;
+    return structuredClone(FieldReader.object(this.value[key], this.path(key)).value) as Record<string, unknown>;
   }
 
   optionalBoolean(key: string): boolean | undefined {
@@ -321,6 +374,11 @@ class FieldReader {
 
   optionalStringMap(key: string): Record<string, string> | undefined {
     return this.has(key) ? this.stringMap(key) : undefined;
+  }
+
+  /** The raw value at `key` (documents kept as JSON, e.g. IAM policies). */
+  raw(key: string): unknown {
+    return this.value[key];
   }
 
   error(key: string, expected: string): ScenarioError {
@@ -429,6 +487,8 @@ function readNodegroup(r: FieldReader): ScenarioNodegroup {
     capacityType: r.optionalString('capacityType'),
     releaseVersion: r.optionalString('releaseVersion'),
     nodeRole: r.optionalString('nodeRole'),
+    ...readNodegroupIdentity(r),
+    joins: r.optionalBoolean('joins'),
     instances: r.optionalObjects('instances', (i) =>
       withoutUndefined({
         instanceId: i.optionalString('instanceId'),
@@ -452,21 +512,34 @@ function readCluster(r: FieldReader): ScenarioCluster {
     vpcId: r.string('vpcId'),
     endpointPublicAccess: r.boolean('endpointPublicAccess'),
     endpointPrivateAccess: r.boolean('endpointPrivateAccess'),
-    accessEntries: r.objects('accessEntries', (e) => ({
-      principalArn: e.string('principalArn'),
-      kubernetesGroups: e.strings('kubernetesGroups'),
-      accessPolicies: e.strings('accessPolicies'),
-    })),
+    accessEntries: r.objects('accessEntries', readAccessEntry),
+    ...readClusterIdentity(r),
     nodegroups: r.objects('nodegroups', readNodegroup),
     subnetIds: r.optionalStrings('subnetIds'),
     tags: r.optionalStringMap('tags'),
   });
 }
 
+function readCloudTrailEvent(r: FieldReader): ScenarioCloudTrailEvent {
+  const event: ScenarioCloudTrailEvent = withoutUndefined({
+    eventName: r.string('eventName'),
+    eventTime: r.optionalTime('eventTime'),
+    eventSecondsAgo: r.optionalNumber('eventSecondsAgo'),
+    eventSource: r.optionalString('eventSource'),
+    requestParameters: r.optionalRecord('requestParameters'),
+    resources: r.optionalObjects('resources', (x) => ({ resourceType: x.string('resourceType'), resourceName: x.string('resourceName') })),
+    userIdentity: r.has('userIdentity') ? { arn: r.object('userIdentity').string('arn') } : undefined,
+  });
+  if ((event.eventTime === undefined) === (event.eventSecondsAgo === undefined)) {
+    throw new ScenarioError(r.path('eventTime'), 'give exactly one of eventTime and eventSecondsAgo');
+  }
+  return event;
+}
+
 function readFault(r: FieldReader): ScenarioFault {
   const fault: ScenarioFault = withoutUndefined({
     operation: r.string('operation'),
-    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts'] as const),
+    service: r.optionalOneOf('service', ['ec2', 'autoscaling', 'eks', 'sts', 'iam', 'dynamodb', 'scheduler', 'sns'] as const),
     error: r.optionalOneOf('error', FAULT_ERRORS),
     count: r.optionalNumber('count', { integer: true, min: 1 }),
     latencyMs: r.optionalNumber('latencyMs'),
@@ -518,6 +591,8 @@ export function parseScenario(document: unknown): Scenario {
         connectivityType: n.oneOf('connectivityType', ['public', 'private'] as const),
         publicIp: n.optionalString('publicIp'),
         tags: n.optionalStringMap('tags'),
+        createTime: n.optionalTime('createTime'),
+        createdSecondsAgo: n.optionalNumber('createdSecondsAgo'),
       }),
     ),
     routeTables: r.objects('routeTables', (t) =>
@@ -551,7 +626,9 @@ export function parseScenario(document: unknown): Scenario {
         tags: i.optionalStringMap('tags'),
       }),
     ),
+    cloudTrail: r.optionalObjects('cloudTrail', readCloudTrailEvent),
     faults: r.optionalObjects('faults', readFault),
+    iam: r.has('iam') ? readIam(r.object('iam')) : undefined,
     randomSeed: r.optionalNumber('randomSeed', { integer: true }),
     verifySignatures: r.optionalBoolean('verifySignatures'),
     description: r.optionalString('description'),
@@ -561,6 +638,7 @@ export function parseScenario(document: unknown): Scenario {
   }
   if (scenario.principals.length === 0) throw new ScenarioError('principals', 'needs at least one principal');
   checkReferences(scenario);
+  checkIdentityReferences(scenario);
   return scenario;
 }
 

@@ -13,8 +13,10 @@ import { apiCallEvent, callerIdentity, type CallerIdentity } from './events';
 import type { FaultRegistry } from './faults';
 import { parseFault, type ScenarioPrincipal, ScenarioError } from './scenario';
 import { autoscaling } from './services/autoscaling';
+import { cloudtrail, isCloudTrailRequest, isReadOnlyOperation, recordServedCall } from './services/cloudtrail';
 import { ec2 } from './services/ec2';
 import { eks } from './services/eks';
+import { iam } from './services/iam';
 import { sts } from './services/sts';
 import type { HttpReply, ParsedCall, ServiceProtocol, ServiceRequest } from './services/types';
 import { MalformedAuthorizationError, readSigV4, signatureMatches } from './sigv4';
@@ -49,7 +51,7 @@ export interface AwsServerOptions {
   controls?: ((method: string, url: URL, body: string) => HttpReply | undefined)[];
 }
 
-const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts };
+const SERVICES: Record<string, ServiceProtocol> = { ec2, autoscaling, eks, sts, cloudtrail, iam };
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Which service an unauthenticated request meant, so its error comes back in that protocol. */
@@ -57,9 +59,11 @@ function guessService(request: ServiceRequest, extra: Record<string, ServiceProt
   const recognized = Object.values(extra).find((service) => service.recognizes?.(request));
   if (recognized) return recognized;
   if (request.path.startsWith('/clusters')) return eks;
+  if (isCloudTrailRequest(request)) return cloudtrail;
   const version = new URLSearchParams(request.body).get('Version') ?? request.query.get('Version');
   if (version === '2011-01-01') return autoscaling;
   if (version === '2011-06-15') return sts;
+  if (version === '2010-05-08') return iam;
   return ec2;
 }
 
@@ -221,27 +225,38 @@ export class AwsEndpoint {
     const decision = this.options.faults.decide({ service: service.name, operation: parsed.operation, principalArn: principal.arn });
     await this.sleep(decision.latencyMs);
     const emit = (outcome: { error?: AwsApiError; responseElements?: Record<string, unknown> }): void => {
-      if (!parsed?.emitsCloudTrailEvent) return;
+      if (!parsed || isReadOnlyOperation(parsed.operation)) return;
       const world = this.options.world;
-      world.events.emit(
-        apiCallEvent({
-          id: world.ids.uuid(),
-          eventId: world.ids.uuid(),
-          requestId,
-          timeMs: world.clock.now(),
-          account: world.accountId,
-          region: world.region,
-          service: service.name,
-          eventName: parsed.operation,
-          identity,
-          userAgent: String(request.headers['user-agent'] ?? ''),
-          sourceIpAddress: sourceIp,
-          readOnly: false,
-          requestParameters: parsed.params,
-          responseElements: outcome.responseElements ?? null,
-          error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : undefined,
-        }),
-      );
+      const timeMs = world.clock.now();
+      const event = apiCallEvent({
+        id: world.ids.uuid(),
+        eventId: world.ids.uuid(),
+        requestId,
+        timeMs,
+        account: world.accountId,
+        region: world.region,
+        service: service.name,
+        eventName: parsed.operation,
+        identity,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+        sourceIpAddress: sourceIp,
+        readOnly: false,
+        requestParameters: parsed.params,
+        responseElements: outcome.responseElements ?? null,
+        error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : undefined,
+      });
+      // Every mutating call lands in the account's CloudTrail event history (LookupEvents) ...
+      recordServedCall(world, {
+        service: service.name,
+        operation: parsed.operation,
+        params: parsed.params,
+        detail: event.detail,
+        accessKeyId: principal?.accessKeyId ?? '',
+        timeMs,
+        responseElements: outcome.responseElements ?? null,
+      });
+      // ... and those EventBridge rules match on are also delivered as events.
+      if (parsed.emitsCloudTrailEvent) world.events.emit(event);
     };
     if (decision.error) {
       const error =

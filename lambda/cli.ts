@@ -13,6 +13,7 @@ import { createStsAdapter, type CallerIdentity, type IdentityPort } from './aws/
 import { parseConfig, type Config } from './config';
 import { runTarget, type EngineDeps, type EngineLogger } from './engine';
 import { describeError, forPeople, ValidationError } from './errors';
+import { CLUSTER_NAME_PATTERN, NODEGROUP_NAME_PATTERN } from './model';
 import { forSurface } from './next-steps';
 import type { Ports } from './ports';
 import { renderReport, renderSummaryTable, renderText } from './render';
@@ -122,7 +123,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
     throw new ValidationError('--nodegroup needs --cluster NAME (a node group belongs to one cluster), not --all-clusters', '--nodegroup');
   }
   // One cluster only: the config parser would read "a,b" as an allow-list and silently use "a".
-  if (v.cluster !== undefined && !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(v.cluster)) {
+  if (v.cluster !== undefined && !CLUSTER_NAME_PATTERN.test(v.cluster)) {
     throw new ValidationError(
       `--cluster must be one EKS cluster name (letters, digits, - and _), got "${v.cluster}"`,
       '--cluster',
@@ -160,7 +161,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
     },
     flag,
   );
-  if (v.nodegroup !== undefined && !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/.test(v.nodegroup)) {
+  if (v.nodegroup !== undefined && !NODEGROUP_NAME_PATTERN.test(v.nodegroup)) {
     throw new ValidationError(`--nodegroup must be a node group name (letters, digits, - and _), got "${v.nodegroup}"`, '--nodegroup');
   }
   return {

@@ -3,6 +3,7 @@
  * the Lambda environment (set by the CDK construct) and from CLI flags.
  */
 import { ValidationError } from './errors';
+import { CLUSTER_NAME_PATTERN } from './model';
 
 export const RECYCLE_STRATEGIES = ['replace-unjoined', 'scale-cycle', 'none'] as const;
 export type RecycleStrategy = (typeof RECYCLE_STRATEGIES)[number];
@@ -84,7 +85,6 @@ export const ENV = {
 /** Raw knob values as strings, from env or flags; undefined/empty = default. */
 export type RawConfig = Partial<Record<keyof typeof ENV, string | undefined>>;
 
-const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
 const NAT_GATEWAY_ID = /^nat-[0-9a-f]{8,17}$/;
 
 export function parseBoolean(value: string, field: string): boolean {
@@ -116,7 +116,7 @@ export function parseClusterNames(value: string, field: string): string[] {
     .map((n) => n.trim())
     .filter((n) => n.length > 0);
   for (const name of names) {
-    if (!CLUSTER_NAME.test(name)) {
+    if (!CLUSTER_NAME_PATTERN.test(name)) {
       throw new ValidationError(
         `${field} must be a comma-separated list of EKS cluster names (letters, digits, - and _), got "${name}"`,
         field,

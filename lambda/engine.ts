@@ -6,21 +6,24 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import { describeError, NotFoundError } from './errors';
 import { diagnose, nodesByInstanceId } from './diagnosis';
+import { joinAfterAccessEntry } from './access-entry-join';
 import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
-import type { Diagnosis, Plan, Snapshot, Target, TriggerKind } from './model';
+import type { Diagnosis, InstanceInfo, Plan, Snapshot, Target, TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
-import type { LedgerPort, Ports, RecheckRequest, SchedulerPort } from './ports';
+import type { LedgerPort, Ports, RecheckRequest, RunLogger, SchedulerPort } from './ports';
 import { blankReport, type Action, type Finding, type FindingCode, type Outcome, type Report, type Trigger, type Verification } from './report';
+import { replacementsOnBrokenPaths, type StrandedReplacement } from './diagnosis/launch-subnets';
+import { describeAction, describePlan } from './describe';
+/** Kept for callers of the engine's former export; rendering imports lambda/describe.ts. */
+export { describeAction } from './describe';
+import { gatherHistory } from './history';
+import { InMemoryLedger } from './ledger/memory';
 import { takeSnapshot } from './snapshot';
 import { verifyJoin } from './verify';
 
-/** The logging surface the engine needs (Powertools Logger satisfies it). */
-export interface EngineLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
+/** The logging surface the engine needs: the one of lambda/ports.ts. */
+export type EngineLogger = RunLogger;
 
 export interface EngineDeps {
   ports: Ports;
@@ -45,7 +48,7 @@ export interface EngineDeps {
 
 /**
  * Leave this much of the Lambda's time for reporting after waits give up: one slow AWS call
- * (10 s request timeout, a few adaptive retries) must still fit in it.
+ * (10 s request timeout, a few retries) must still fit in it.
  */
 const REPORT_MARGIN_MS = 60_000;
 
@@ -66,7 +69,10 @@ export function triggerOf(target: Pick<Target, 'trigger' | 'triggerDetail' | 'tr
 }
 
 /** Expands a target into (cluster, node group) pairs and runs each; one report per node group. */
-export async function runTarget(target: Target, deps: EngineDeps): Promise<Report[]> {
+export async function runTarget(target: Target, given: EngineDeps): Promise<Report[]> {
+  // Without a ledger table, the ledger lives for this run: a cool-down or a half-done step is
+  // remembered across the node groups of the run only (reports say so).
+  const deps: EngineDeps = given.ledger ? given : { ...given, ledger: new InMemoryLedger() };
   // A payload can ask for a dry run, never lift one: a deployment in dry run stays hands-off.
   const dryRun = deps.config.dryRun || target.dryRun === true;
   const runOptions: RunOptions = {
@@ -247,6 +253,7 @@ const ACTION_CAUSES: Record<Action['type'], FindingCode[]> = {
   REPLACE_INSTANCES: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
   SCALE_CYCLE: ['INSTANCES_BOOTED_BEFORE_FIX', 'NODES_NOT_REGISTERED'],
   CREATE_ACCESS_ENTRY: ['NODE_ROLE_NOT_AUTHORIZED'],
+  RESTORE_SCALING: ['NODEGROUP_LEFT_SCALED_DOWN'],
 };
 
 export function causeOf(action: Action, findings: readonly Finding[]): string {
@@ -291,7 +298,13 @@ async function examineNodegroup(
 
   const snap = async (): Promise<Snapshot | Report> => {
     try {
-      return await takeSnapshot(deps.ports, { clusterName, nodegroupName, region: deps.region, now: now() });
+      return await takeSnapshot(deps.ports, {
+        clusterName,
+        nodegroupName,
+        region: deps.region,
+        now: now(),
+        ...(config.readConsoleOutput ? { consoleOutput: { graceSeconds: config.graceSeconds } } : {}),
+      });
     } catch (error) {
       if (error instanceof NotFoundError && (error.resourceId === clusterName || error.resourceId === nodegroupName)) {
         // DescribeCluster and DescribeNodegroup run at once: either may fail first for a missing cluster.
@@ -342,6 +355,15 @@ async function examineNodegroup(
     if (!isSnapshot(snapshot)) return snapshot;
     diagnosis = diagnose(snapshot, config);
   }
+  try {
+    // The ledger (cool-down, a stranded scale cycle, own route writes) and, for instances on a
+    // working path, who fixed that path after they launched (INSTANCES_BOOTED_BEFORE_FIX).
+    snapshot = await gatherHistory(snapshot, diagnosis, { ledger: deps.ledger, cloudtrail: deps.ports.cloudtrail });
+  } catch (error) {
+    deps.logger.error('reading the remediation ledger failed', { ...log, error: describeError(error) });
+    return failed(base, `Reading the remediation ledger of ${clusterName}/${nodegroupName} failed, so nothing was changed: ${describeError(error)}.`);
+  }
+  diagnosis = diagnose(snapshot, config);
   const thePlan = planActions(snapshot, diagnosis, config, { routeTablesFixedThisRun: options.routeTablesFixedThisRun });
   const report: Report = {
     ...base,
@@ -404,14 +426,45 @@ async function examineNodegroup(
   }
 
   const recycled = execution.actions.some(
-    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE'),
+    (a) => a.status === 'done' && (a.type === 'REPLACE_INSTANCES' || a.type === 'SCALE_CYCLE' || a.type === 'RESTORE_SCALING'),
   );
+  if (!recycled && !deps.scheduler && execution.actions.some((a) => a.status === 'done' && a.type === 'CREATE_ACCESS_ENTRY')) {
+    // The refused nodes retry by themselves: wait for them, then replace only those still unregistered.
+    // (Deployed shape: the `verify` re-check below reads the join instead of waiting here.)
+    const after = await joinAfterAccessEntry(
+      deps.ports,
+      snapshot,
+      diagnosis,
+      config,
+      { expected: expectedNodes(snapshot, execution.actions), logger: deps.logger, deadline: deadline(deps, now), pollSeconds: config.pollSeconds, sleep, now },
+      { logger: deps.logger, now, sleep, deadline: execDeadline, pollSeconds: config.pollSeconds, ...registrationReader(snapshot, deps) },
+    );
+    const actions = [...execution.actions, ...after.actions];
+    const failedLater = after.actions.find((a) => a.status === 'failed');
+    const joinedText =
+      after.verification.status === 'joined'
+        ? ` ${after.verification.registered}/${after.verification.expected} node(s) joined and are Ready.`
+        : ` Nodes have not joined yet (${after.verification.registered}/${after.verification.expected}); check again later.`;
+    const unresolved = [thePlan.unresolvedReason, after.unresolvedReason].filter((r): r is string => !!r);
+    const tail = unresolved.length > 0 ? `; still unresolved: ${uncapitalize(unresolved.join('; ').replace(/\.$/, ''))}` : '';
+    if (failedLater) {
+      return failed({ ...executed, actions, verification: after.verification }, `${failedLater.type} on ${failedLater.resourceId} failed: ${errorText(failedLater)}. Already done: ${describePlan(execution.actions)}.`);
+    }
+    return {
+      ...executed,
+      actions,
+      outcome: unresolved.length > 0 ? 'UNRESOLVED' : 'REMEDIATED',
+      verification: after.verification,
+      reason: `${capitalize(describePlan(actions))} done.${joinedText}${tail}${graceRecheck}`,
+    };
+  }
   let verifyRecheck = '';
   let verification: Verification;
-  if (recycled && deps.scheduler) {
+  const accessEntryCreated = execution.actions.some((a) => a.status === 'done' && a.type === 'CREATE_ACCESS_ENTRY');
+  if ((recycled || accessEntryCreated) && deps.scheduler) {
     // Deployed shape: the join is checked by `verify` re-checks, not by polling here.
     const started = now();
-    verification = { status: 'pending', registered: 0, expected: expectedNodes(snapshot) };
+    verification = { status: 'pending', registered: 0, expected: expectedNodes(snapshot, execution.actions) };
     verifyRecheck = await scheduleRecheck(deps, new Date(started.getTime() + VERIFY_RECHECK_SECONDS * 1000), {
       clusterName,
       nodegroupName,
@@ -423,7 +476,7 @@ async function examineNodegroup(
     });
   } else if (recycled) {
     verification = await verifyJoin(deps.ports, snapshot, {
-      expected: expectedNodes(snapshot),
+      expected: expectedNodes(snapshot, execution.actions),
       replacedInstanceIds: replacedIds(execution.actions, snapshot),
       logger: deps.logger,
       deadline: deadline(deps, now),
@@ -437,9 +490,17 @@ async function examineNodegroup(
         ),
     });
   } else {
-    verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot) };
+    verification = { ...NOT_ATTEMPTED, expected: expectedNodes(snapshot, execution.actions) };
   }
 
+  // Pending is no remediation when a replacement landed where the path is still broken (issue 13).
+  const stranded =
+    verification.status === 'pending' && !deps.scheduler
+      ? await replacementsStrandedNow(clusterName, nodegroupName, notIn(snapshot.instances.map((i) => i.instanceId)), deps, now)
+      : [];
+  if (stranded.length > 0) {
+    return strandedReport({ ...executed, verification }, stranded, `${capitalize(describePlan(execution.actions))} done`);
+  }
   const outcome: Outcome = thePlan.unresolvedReason ? 'UNRESOLVED' : 'REMEDIATED';
   const verified =
     verification.status === 'joined'
@@ -456,6 +517,50 @@ async function examineNodegroup(
     outcome,
     verification,
     reason: `${capitalize(describePlan(execution.actions))} done.${verified}${unresolvedTail(thePlan)}${graceRecheck}`,
+  };
+}
+
+/** Replacements (instances the run's snapshot did not have) that run where the path is broken, read afresh. */
+function notIn(instanceIds: readonly string[]): (instance: InstanceInfo) => boolean {
+  const known = new Set(instanceIds);
+  return (instance) => !known.has(instance.instanceId);
+}
+
+async function replacementsStrandedNow(
+  clusterName: string,
+  nodegroupName: string,
+  isReplacement: (instance: InstanceInfo) => boolean,
+  deps: EngineDeps,
+  now: () => Date,
+): Promise<StrandedReplacement[]> {
+  try {
+    const fresh = await takeSnapshot(deps.ports, { clusterName, nodegroupName, region: deps.region, now: now() });
+    return replacementsOnBrokenPaths(fresh, isReplacement);
+  } catch (error) {
+    deps.logger.warn('re-reading the node group after a pending verification failed', { clusterName, nodegroupName, error: describeError(error) });
+    return [];
+  }
+}
+
+/** The UNRESOLVED report of a remediation whose replacement landed where the path is broken. */
+function strandedReport(report: Report, stranded: StrandedReplacement[], done: string): Report {
+  const named = stranded.map((r) => `${r.instanceId} landed in ${r.subnetId}, where ${r.problem}`).join('; ');
+  return {
+    ...report,
+    outcome: 'UNRESOLVED',
+    findings: [...report.findings, ...stranded.map(strandedReplacementFinding)],
+    reason: `${done}, but the replacement cannot register: ${named}. Fix that path, then replace the instance.`,
+  };
+}
+
+function strandedReplacementFinding(replacement: StrandedReplacement): Finding {
+  return {
+    code: 'NODES_NOT_REGISTERED',
+    severity: 'error',
+    resourceId: replacement.instanceId,
+    message: `Replacement ${replacement.instanceId} landed in ${replacement.subnetId}, where ${replacement.problem}; it cannot register.`,
+    remediable: false,
+    evidence: { ...replacement, replacement: true },
   };
 }
 
@@ -493,6 +598,13 @@ export async function verifyRecheck(recheck: RecheckRequest, dryRun: boolean, de
   if (verification.status === 'joined') {
     return { ...report, reason: `${verification.registered}/${verification.expected} node(s) joined and are Ready after remediation ${remediationId}.` };
   }
+  // Waiting longer does not help a replacement that runs where the path is broken (issue 13).
+  // Replacements: launched since the remediation began (its verify window is waitSeconds long), not taken away by it.
+  const began = (recheck.verifyUntil ? Date.parse(recheck.verifyUntil) : now().getTime()) - deps.config.waitSeconds * 1000;
+  const gone = notIn(recheck.replacedInstanceIds ?? []);
+  const isReplacement = (instance: InstanceInfo) => gone(instance) && Date.parse(instance.launchTime) >= began;
+  const stranded = await replacementsStrandedNow(clusterName, nodegroupName, isReplacement, deps, now);
+  if (stranded.length > 0) return strandedReport(report, stranded, `Remediation ${remediationId} was applied`);
   const until = recheck.verifyUntil ? Date.parse(recheck.verifyUntil) : now().getTime();
   const next = new Date(now().getTime() + VERIFY_RECHECK_SECONDS * 1000);
   if (deps.scheduler && now().getTime() < until) {
@@ -521,26 +633,6 @@ function errorText(action: Action): string {
   return [error.code ?? error.name, error.message].filter(Boolean).join(': ');
 }
 
-export function describeAction(action: Action): string {
-  const d = action.detail;
-  switch (action.type) {
-    case 'CREATE_ROUTE':
-      return `add route 0.0.0.0/0 -> ${String(d['natGatewayId'])} to ${action.resourceId}`;
-    case 'REPLACE_ROUTE':
-      return `replace the blackhole route 0.0.0.0/0 in ${action.resourceId} with one to ${String(d['natGatewayId'])}`;
-    case 'REPLACE_INSTANCES': {
-      const spared = (d['registeredSinceSnapshotInstanceIds'] as string[] | undefined) ?? [];
-      const ids = ((d['instanceIds'] as string[] | undefined) ?? []).filter((id) => !spared.includes(id));
-      const kept = spared.length > 0 ? ` (kept ${spared.join(', ')}: registered as a node meanwhile)` : '';
-      return `replace instance(s) ${ids.length > 0 ? ids.join(', ') : 'none'}${kept}`;
-    }
-    case 'SCALE_CYCLE':
-      return `scale node group ${action.resourceId} to 0 and back`;
-    case 'CREATE_ACCESS_ENTRY':
-      return `create an access entry for ${String(d['principalArn'])} (type ${String(d['type'])})`;
-  }
-}
-
 /** What a failed action changed before it failed, from the progress execute recorded in its detail. */
 function partialProgress(action: Action): string[] {
   const d = action.detail;
@@ -550,14 +642,16 @@ function partialProgress(action: Action): string[] {
   }
   if (action.type === 'SCALE_CYCLE' && d['scaledDownTo'] !== undefined) {
     if (d['restoredTo'] !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
-    return [`scaled node group ${action.resourceId} to 0, and it was NOT restored`];
+    const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
+    const command = typeof d['restoreCommand'] === 'string' ? `; restore it with: ${d['restoreCommand']}` : '';
+    return [
+      `scaled node group ${action.resourceId} to 0, and it was NOT restored (its original scaling: minSize ${o?.minSize}, ` +
+        `maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}${command})`,
+    ];
   }
   return [];
 }
 
-function describePlan(actions: Action[]): string {
-  return actions.map(describeAction).join(', then ');
-}
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -567,7 +661,12 @@ function uncapitalize(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function expectedNodes(snapshot: Snapshot): number {
+function expectedNodes(snapshot: Snapshot, actions: Action[] = []): number {
+  // A restore changes the node group's size: the restored desiredSize is what must join.
+  const restored = actions.find((a) => a.type === 'RESTORE_SCALING' && a.status === 'done')?.detail['original'] as
+    | { desiredSize?: number }
+    | undefined;
+  if (typeof restored?.desiredSize === 'number') return restored.desiredSize;
   const asgDesired = snapshot.autoScalingGroups.reduce((sum, g) => sum + g.desiredCapacity, 0);
   return snapshot.autoScalingGroups.length > 0 ? asgDesired : snapshot.nodegroup.scalingConfig.desiredSize;
 }

@@ -19,17 +19,23 @@
  *   says what state the node group was left in.
  * - Every wait (node group busy or settling) is bounded by `deadline`.
  */
-import { AwsCallError, NotFoundError, ResourceInUseError, RouteAlreadyExistsError, ValidationError } from './errors';
-import type { NodegroupInfo, Plan, RouteInfo, ScalingConfig } from './model';
-import type { Ports } from './ports';
+import { AwsCallError, NotFoundError, ResourceInUseError, RouteAlreadyExistsError, InvariantError } from './errors';
+import { describeTarget as describeRouteTarget, routeTarget } from './diagnosis/network';
+import { restoreCommand } from './diagnosis/stranded-scaling';
+import {
+  DEFAULT_ROUTE_CIDR,
+  isLeavingItsGroup,
+  SCALABLE_NODEGROUP_STATUSES,
+  type NodegroupInfo,
+  type Plan,
+  type RouteInfo,
+  type ScalingConfig,
+} from './model';
+import type { Ports, RunLogger } from './ports';
 import type { Action, ActionType } from './report';
 
-/** The logging surface execute needs (Powertools Logger and the engine's logger satisfy it). */
-export interface ExecutionLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+/** The logging surface execute needs: the one of lambda/ports.ts. */
+export type ExecutionLogger = RunLogger;
 
 export interface ExecuteOptions {
   dryRun: boolean;
@@ -78,13 +84,9 @@ export const DEFAULT_EXECUTE_POLL_SECONDS = 15;
 /** Upper bound on attempts of one call that keeps answering "busy", whatever the deadline. */
 export const MAX_BUSY_ATTEMPTS = 20;
 
-const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
-/** Node group states in which UpdateNodegroupConfig is accepted. */
-const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
+/** Node group states in which UpdateNodegroupConfig is accepted: SCALABLE_NODEGROUP_STATUSES. */
 /** Node group states that end by themselves: wait for them. */
 const TRANSITIONAL_STATUSES = new Set(['CREATING', 'UPDATING']);
-/** Auto Scaling lifecycle states of an instance that is on its way out. */
-const LEAVING = /^Terminat/;
 
 // --- Errors of the execution itself --------------------------------------------------------------
 
@@ -211,6 +213,35 @@ async function runAction(action: Action, context: Context, progress: Progress): 
       return replaceInstances(stringList(action, 'instanceIds'), context, progress);
     case 'SCALE_CYCLE':
       return scaleCycle(scaleCycleDetail(action), context, progress);
+    case 'CREATE_ACCESS_ENTRY':
+      return createAccessEntry(accessEntryDetail(action), context, progress);
+    case 'RESTORE_SCALING':
+      return restoreScaling(scaleCycleDetail(action), context, progress);
+  }
+}
+
+// --- Access entry (opt-in) -------------------------------------------------------------------------
+
+function accessEntryDetail(action: Action): { clusterName: string; principalArn: string; type: string } {
+  const { clusterName, principalArn, type } = action.detail as Record<string, unknown>;
+  if (typeof clusterName !== 'string' || typeof principalArn !== 'string' || (type !== 'EC2_LINUX' && type !== 'EC2_WINDOWS')) {
+    throw new InvariantError(`CREATE_ACCESS_ENTRY on ${action.resourceId} needs detail.clusterName, principalArn and type EC2_LINUX|EC2_WINDOWS`);
+  }
+  return { clusterName, principalArn, type };
+}
+
+/** eks:CreateAccessEntry; an entry that appeared meanwhile (ResourceInUse) is left as it is and counts as done. */
+async function createAccessEntry(
+  { clusterName, principalArn, type }: { clusterName: string; principalArn: string; type: string },
+  { ports }: Context,
+  progress: Progress,
+): Promise<void> {
+  try {
+    await ports.eks.createAccessEntry(clusterName, principalArn, type);
+    progress['alreadyPresent'] = false;
+  } catch (error) {
+    if (!(error instanceof ResourceInUseError)) throw error;
+    progress['alreadyPresent'] = true;
   }
 }
 
@@ -220,7 +251,7 @@ function routeDetail(action: Action): { routeTableId: string; natGatewayId: stri
   const routeTableId = action.detail['routeTableId'] ?? action.resourceId;
   const natGatewayId = action.detail['natGatewayId'];
   if (typeof routeTableId !== 'string' || typeof natGatewayId !== 'string' || natGatewayId === '') {
-    throw new ValidationError(`${action.type} on ${action.resourceId} needs detail.routeTableId and detail.natGatewayId`, 'detail');
+    throw new InvariantError(`${action.type} on ${action.resourceId} needs detail.routeTableId and detail.natGatewayId`);
   }
   return { routeTableId, natGatewayId };
 }
@@ -228,7 +259,7 @@ function routeDetail(action: Action): { routeTableId: string; natGatewayId: stri
 function stringList(action: Action, field: string): string[] {
   const value = action.detail[field];
   if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
-    throw new ValidationError(`${action.type} on ${action.resourceId} needs detail.${field} (a list of ids)`, 'detail');
+    throw new InvariantError(`${action.type} on ${action.resourceId} needs detail.${field} (a list of ids)`);
   }
   return value;
 }
@@ -245,7 +276,7 @@ function scaleCycleDetail(action: Action): { clusterName: string; nodegroupName:
     !isSize(scaling.maxSize) ||
     !isSize(scaling.desiredSize)
   ) {
-    throw new ValidationError(`SCALE_CYCLE on ${action.resourceId} needs detail.clusterName, nodegroupName and original scaling`, 'detail');
+    throw new InvariantError(`${action.type} on ${action.resourceId} needs detail.clusterName, nodegroupName and original scaling`);
   }
   return {
     clusterName,
@@ -261,19 +292,7 @@ function defaultRoute(routes: RouteInfo[]): RouteInfo | undefined {
 }
 
 function describeTarget(route: RouteInfo): string {
-  const target =
-    route.natGatewayId ??
-    route.gatewayId ??
-    route.transitGatewayId ??
-    route.networkInterfaceId ??
-    route.vpcPeeringConnectionId ??
-    route.instanceId ??
-    route.localGatewayId ??
-    route.carrierGatewayId ??
-    route.egressOnlyInternetGatewayId ??
-    route.coreNetworkArn ??
-    'an unknown target';
-  return `${target} (${route.state})`;
+  return `${describeRouteTarget(routeTarget(route))} (${route.state})`;
 }
 
 function isOurRoute(route: RouteInfo | undefined, natGatewayId: string): boolean {
@@ -419,6 +438,7 @@ async function scaleCycle(
       );
     }
     progress['nodegroupLeftAt'] = scaledDown;
+    progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
     throw new ScaleCycleIncompleteError(`${message(waitError)}; restoring failed (${message(restore.error)}): ${leftAt}`, {
       cause: waitError,
     });
@@ -430,8 +450,27 @@ async function scaleCycle(
     );
   } catch (error) {
     progress['nodegroupLeftAt'] = scaledDown;
+    progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
     throw new ScaleCycleIncompleteError(`restoring the scaling failed (${message(error)}): ${leftAt}`, { cause: error });
   }
+  progress['restoredTo'] = original;
+}
+
+/**
+ * RESTORE_SCALING: puts back the scaling a scale cycle of this tool left below its recorded
+ * original (plan rule 8). Waits until the node group accepts updates; retried while busy.
+ */
+async function restoreScaling(
+  { clusterName, nodegroupName, original }: { clusterName: string; nodegroupName: string; original: ScalingConfig },
+  context: Context,
+  progress: Progress,
+): Promise<void> {
+  progress['restoreCommand'] = restoreCommand(clusterName, nodegroupName, original);
+  await waitForNodegroup(context, clusterName, nodegroupName, { drained: false });
+  const updateId = await whileBusy(context, `restoring ${nodegroupName}`, () =>
+    context.ports.eks.updateNodegroupScaling(clusterName, nodegroupName, original),
+  );
+  progress['updateIds'] = [updateId];
   progress['restoredTo'] = original;
 }
 
@@ -465,7 +504,7 @@ async function waitForNodegroup(
 ): Promise<NodegroupInfo> {
   for (;;) {
     const nodegroup = await context.ports.eks.describeNodegroup(clusterName, nodegroupName);
-    const scalable = SCALABLE_STATUSES.has(nodegroup.status);
+    const scalable = SCALABLE_NODEGROUP_STATUSES.has(nodegroup.status);
     if (!scalable && !TRANSITIONAL_STATUSES.has(nodegroup.status)) {
       throw new NodegroupStateError(`node group ${nodegroupName} is ${nodegroup.status} and cannot be scaled`);
     }
@@ -485,7 +524,7 @@ async function isDrained(context: Context, nodegroup: NodegroupInfo): Promise<bo
   if (nodegroup.scalingConfig.desiredSize !== 0) return false;
   if (nodegroup.autoScalingGroupNames.length === 0) return true;
   const groups = await context.ports.autoscaling.describeAutoScalingGroups(nodegroup.autoScalingGroupNames);
-  return groups.every((g) => g.instances.every((i) => LEAVING.test(i.lifecycleState)));
+  return groups.every((g) => g.instances.every((i) => isLeavingItsGroup(i.lifecycleState)));
 }
 
 /** Calls `call`, retrying while it answers ResourceInUseError, bounded by the deadline and MAX_BUSY_ATTEMPTS. */

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { configFromEnv, type Config } from './config';
 import { clustersInScope, notFoundReport, remediateNodegroup, triggerOf, verifyRecheck, type EngineDeps } from './engine';
 import { describeError, NotFoundError, RemediationFailedError, ValidationError } from './errors';
 import { forSurface } from './next-steps';
 import { parseInput, resolveAutoScalingGroupTarget, targetsForClusters, type ParsedInput } from './inputs';
+import { InMemoryLedger } from './ledger/memory';
 import { notificationDue, recordOutcome } from './ledger/outcomes';
 import type { Target } from './model';
 import type { LedgerPort, Ports, RecheckRequest, ReportPublisher, SchedulerPort } from './ports';
@@ -38,6 +40,8 @@ export interface HandlerRuntime {
 
 export const METRIC_NAMESPACE = 'EksNodeJoinRemediator';
 export const OUTCOME_METRIC = 'RemediationOutcome';
+/** One data point per invocation in which some cluster's Kubernetes API could not be used. */
+export const KUBERNETES_UNAVAILABLE_METRIC = 'KubernetesApiUnavailable';
 export const SERVICE_NAME = 'eks-node-join-remediator';
 
 /** Built once per container: configuration errors surface on the first invocation, before any AWS call. */
@@ -46,13 +50,16 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerRun
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   if (!region) throw new Error('AWS_REGION is not set');
   const serviceName = env['POWERTOOLS_SERVICE_NAME'] || SERVICE_NAME;
+  // X-Ray subsegments per AWS call when the construct turns tracing on (POWERTOOLS_TRACE_ENABLED).
+  const tracer = env['POWERTOOLS_TRACE_ENABLED'] === 'true' ? new Tracer({ serviceName }) : undefined;
+  const clientOptions = tracer ? { instrument: <C extends object>(client: C): C => tracer.captureAWSv3Client(client) } : {};
   return {
     config,
     region,
-    ports: createPorts(region),
+    ports: createPorts(region, clientOptions),
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: env['POWERTOOLS_METRICS_NAMESPACE'] || METRIC_NAMESPACE, serviceName }),
-    ...createDeployedServices(config, region),
+    ...createDeployedServices(config, region, clientOptions),
   };
 }
 
@@ -183,7 +190,8 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
       now: rt.now,
       runId: context?.awsRequestId ?? randomUUID(),
       ...(accountId ? { accountId } : {}),
-      ...(rt.ledger ? { ledger: rt.ledger } : {}),
+      // Without a ledger table, leases and the ledger live for this invocation (as in the CLI).
+      ledger: rt.ledger ?? new InMemoryLedger(),
       ...(scheduler ? { scheduler } : {}),
       remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
     };
@@ -240,6 +248,7 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
 
     try {
       await perform(work, rt, deps, emit);
+      sayKubernetesUnavailableOnce(reports, rt);
     } finally {
       if (hasLoggerKeys(rt.logger)) rt.logger.removeKeys(['trigger']);
     }
@@ -253,6 +262,25 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
     const single = work.kind === 'report' || work.kind === 'verify' || (work.kind === 'nodegroups' && work.targets.length === 1);
     return single && reports.length === 1 ? reports[0]! : { reports };
   };
+}
+
+/**
+ * Without Kubernetes access (no access entry for the function's role, a private endpoint out of
+ * reach) every node group of the cluster says so in a warning finding; the invocation says it
+ * once, as one log line and one metric data point, so that it is noticed without an alarm per
+ * node group.
+ */
+function sayKubernetesUnavailableOnce(reports: readonly Report[], rt: HandlerRuntime): void {
+  const reasons = new Map<string, string>();
+  for (const report of reports) {
+    const finding = report.findings.find((f) => f.code === 'KUBERNETES_API_UNAVAILABLE');
+    if (finding) reasons.set(finding.resourceId, String(finding.evidence['unavailableReason'] ?? 'unknown reason'));
+  }
+  if (reasons.size === 0) return;
+  rt.logger.warn('the Kubernetes API could not be used; registration was read from the node groups\' health', {
+    clusters: Object.fromEntries(reasons),
+  });
+  rt.metrics?.singleMetric().addMetric(KUBERNETES_UNAVAILABLE_METRIC, MetricUnit.Count, 1);
 }
 
 async function perform(work: Work, rt: HandlerRuntime, deps: EngineDeps, emit: (report: Report) => Promise<void>): Promise<void> {

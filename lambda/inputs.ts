@@ -7,7 +7,7 @@
  */
 import type { Config } from './config';
 import { ValidationError } from './errors';
-import type { SkippedInput, Target } from './model';
+import { CLUSTER_NAME_PATTERN, NODEGROUP_NAME_PATTERN, type SkippedInput, type Target } from './model';
 import type { RecheckRequest } from './ports';
 import type { Trigger } from './report';
 
@@ -48,8 +48,8 @@ const NODEGROUP_EVENT_NAMES: ReadonlySet<string> = new Set(NODEGROUP_API_EVENT_N
 const INSTANCE_LAUNCH_DETAIL_TYPE = 'EC2 Instance Launch Successful';
 const SCHEDULED_DETAIL_TYPE = 'Scheduled Event';
 
-const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
-const NODEGROUP_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/;
+const CLUSTER_NAME = CLUSTER_NAME_PATTERN;
+const NODEGROUP_NAME = NODEGROUP_NAME_PATTERN;
 const MANUAL_FIELDS = ['clusterName', 'nodegroupName', 'dryRun'] as const;
 
 const ACCEPTED_INPUTS =

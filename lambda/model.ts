@@ -3,7 +3,33 @@
  * then diagnosed and planned by pure functions. Field names follow the AWS APIs
  * (camelCased) so that adapters stay thin.
  */
+import type { IdentitySnapshot } from './identity-model';
 import type { Action, Finding, InstanceReport, RegistrationSource, Trigger } from './report';
+
+// --- Facts of AWS/EKS the engine relies on, defined once --------------------------------------
+
+/** The IPv4 default route: the only destination this tool ever writes (contract section 3). */
+export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
+
+/** EKS cluster names: 1-100 of letters, digits, - and _, starting with a letter or digit (CreateCluster `name`). */
+export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
+/** EKS node group names: 1-63 of letters, digits, - and _, starting with a letter or digit (CreateNodegroup `nodegroupName`). */
+export const NODEGROUP_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/;
+
+/** Node group states in which EKS accepts UpdateNodegroupConfig (so a scale cycle can run). */
+export const SCALABLE_NODEGROUP_STATUSES: ReadonlySet<string> = new Set(['ACTIVE', 'DEGRADED']);
+
+/**
+ * Auto Scaling lifecycle states of an instance leaving its group: Terminating(:Wait|:Proceed),
+ * Terminated, Detaching, Detached, EnteringStandby, Standby, Warmed:* (warm pool). Such an
+ * instance is not judged, never counts as a joined node, and does not hold up a drain.
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html)
+ */
+const LEAVING_LIFECYCLE = /^(Terminat|Detach|EnteringStandby|Standby|Warmed)/;
+
+export function isLeavingItsGroup(lifecycleState: string): boolean {
+  return LEAVING_LIFECYCLE.test(lifecycleState);
+}
 
 /** Which input kind asked for the run (contract section 6). */
 export type TriggerKind = Trigger['kind'];
@@ -55,6 +81,10 @@ export interface NodegroupInfo {
   tags: Record<string, string>;
   autoScalingGroupNames: string[];
   healthIssues: HealthIssue[];
+  /** IAM role ARN the node group's instances use (DescribeNodegroup nodeRole) */
+  nodeRole?: string;
+  /** AL2_x86_64 | AL2023_x86_64_STANDARD | BOTTLEROCKET_... | WINDOWS_... | CUSTOM */
+  amiType?: string;
 }
 
 export interface ClusterInfo {
@@ -67,6 +97,10 @@ export interface ClusterInfo {
   vpcId: string;
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
+  /** accessConfig.authenticationMode: API | API_AND_CONFIG_MAP | CONFIG_MAP */
+  authenticationMode?: string;
+  /** health.issues of the cluster (DescribeCluster) */
+  healthIssues?: HealthIssue[];
 }
 
 export interface AutoScalingGroupInfo {
@@ -76,6 +110,8 @@ export interface AutoScalingGroupInfo {
   desiredCapacity: number;
   tags: Record<string, string>;
   instances: { instanceId: string; lifecycleState: string; healthStatus: string; availabilityZone: string }[];
+  /** subnets the group launches into (VPCZoneIdentifier); absent when the adapter did not read it */
+  subnetIds?: string[];
 }
 
 export interface InstanceInfo {
@@ -90,6 +126,10 @@ export interface InstanceInfo {
   publicIpAddress?: string;
   privateDnsName?: string;
   autoScalingGroupName?: string;
+  /** IamInstanceProfile.Arn */
+  iamInstanceProfileArn?: string;
+  /** MetadataOptions.HttpEndpoint: enabled | disabled */
+  metadataHttpEndpoint?: string;
 }
 
 export interface SubnetInfo {
@@ -138,6 +178,8 @@ export interface NatGatewayInfo {
   state: string;
   /** public | private */
   connectivityType: string;
+  /** ISO-8601 CreateTime (absent when EC2 did not return it) */
+  createTime?: string;
 }
 
 export interface InternetGatewayInfo {
@@ -196,6 +238,46 @@ export interface Snapshot {
   instances: InstanceInfo[];
   registration: RegistrationSnapshot;
   network: NetworkSnapshot;
+  /** the identity and bootstrap side (lambda/identity-snapshot.ts); absent when not gathered */
+  identity?: IdentitySnapshot;
+  /**
+   * What changed on the paths of unregistered instances, and what this tool did to the node
+   * group (lambda/history.ts). Absent when not gathered (no unregistered instance on a working path).
+   */
+  history?: PathHistory;
+}
+
+/** One change that can complete a node's path to the AWS APIs (a route, an association, a NAT gateway, an endpoint). */
+export interface PathChange {
+  /** where the fact comes from: this tool's ledger, CloudTrail LookupEvents, or DescribeNatGateways CreateTime */
+  source: 'ledger' | 'cloudtrail' | 'nat-gateway-create-time';
+  /** CreateRoute, ReplaceRoute, AssociateRouteTable, CreateNatGateway, ... */
+  eventName: string;
+  /** ISO-8601 */
+  time: string;
+  /** the caller's ARN (CloudTrail userIdentity.arn, or this tool for the ledger) */
+  by?: string;
+  /** ids the change touched (rtb-, subnet-, nat-, vpce-, igw-) */
+  resourceIds: string[];
+  eventId?: string;
+}
+
+/** A record of this tool's own remediation ledger, as the plan reads it. */
+export interface LedgerEntry {
+  time: string;
+  remediationId: string;
+  cause: string;
+  action: Action;
+}
+
+export interface PathHistory {
+  changes: PathChange[];
+  /** done/failed actions this tool recorded for the node group (newest first), from the ledger */
+  ledger: LedgerEntry[];
+  /** false when the ledger lives only in this process (no ledger table) */
+  ledgerDurable: boolean;
+  /** set when CloudTrail could not be read (the other sources still count) */
+  cloudTrailUnavailable?: string;
 }
 
 /** The effective egress path of one subnet, as diagnosed. */
@@ -242,7 +324,7 @@ export interface Plan {
 /** The `detail` of each action type: what execute needs, and what the report shows. */
 export interface RouteActionDetail {
   routeTableId: string;
-  destinationCidrBlock: '0.0.0.0/0';
+  destinationCidrBlock: typeof DEFAULT_ROUTE_CIDR;
   natGatewayId: string;
   /** subnets whose unregistered instances this route serves */
   subnetIds: string[];

@@ -57,20 +57,14 @@ function fixOf(finding: Finding): string | undefined {
   return typeof fix === 'string' && fix.trim() !== '' ? fix.trim() : undefined;
 }
 
-/** A scale cycle that failed after scaling down and was not restored: the command that restores it. */
+/** A scale cycle that failed after scaling down and was not restored: the command execute recorded to restore it. */
 function restoreScaling(report: Report): string[] {
   return report.actions.flatMap((action) => {
-    const d = action.detail;
-    if (action.type !== 'SCALE_CYCLE' || action.status !== 'failed' || d['scaledDownTo'] === undefined || d['restoredTo'] !== undefined) {
+    const command = action.detail['restoreCommand'];
+    if (action.type !== 'SCALE_CYCLE' || action.status !== 'failed' || typeof command !== 'string' || action.detail['restoredTo'] !== undefined) {
       return [];
     }
-    const original = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
-    if (!original) return [];
-    return [
-      `Restore the node group's scaling first (it was left scaled down): aws eks update-nodegroup-config --region ${report.region} ` +
-        `--cluster-name ${report.clusterName} --nodegroup-name ${report.nodegroupName} ` +
-        `--scaling-config minSize=${original.minSize},maxSize=${original.maxSize},desiredSize=${original.desiredSize}`,
-    ];
+    return [`Restore the node group's scaling first (it was left scaled down): ${command}`];
   });
 }
 

@@ -26,6 +26,12 @@
  * 7. Instances are only recycled when this plan (or, via `routeTablesFixedThisRun`, this run)
  *    fixed their subnet's route: when the path already worked, or cannot be fixed, recycling
  *    would not help (UNRESOLVED instead, saying the cause lies elsewhere).
+ * 12. Identities: the only one ever created is CREATE_ACCESS_ENTRY (opt-in createNodeAccessEntry),
+ *    re-judged from the snapshot (diagnosis/node-role-access.ts): exactly the node group's own
+ *    nodeRole, type EC2_LINUX / EC2_WINDOWS by its amiType, only in authentication modes API or
+ *    API_AND_CONFIG_MAP, only when the role has neither an access entry nor an aws-auth mapping.
+ *    Refused nodes keep retrying, so nothing is recycled with it: only instances still
+ *    unregistered after the wait are (planAfterAccessEntry, rule 5 applies).
  */
 import type { Config } from './config';
 import {
@@ -35,8 +41,10 @@ import {
   nodesByInstanceId,
 } from './diagnosis/registration';
 import { blockersOf, describeBlockers } from './diagnosis/blockers';
+import { accessEntryRefusal, nodeRoleAccess } from './diagnosis/node-role-access';
 import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
 import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
+import { SCALABLE_NODEGROUP_STATUSES } from './model';
 import {
   availabilityZonesOf,
   capitalize,
@@ -46,6 +54,9 @@ import {
   nodegroupSubnetIds,
   type RouteTableGroup,
 } from './diagnosis/routes';
+import { bootedBeforeFixInstanceIds } from './diagnosis/booted-before-fix';
+import { brokenLaunchTables, launchTables } from './diagnosis/launch-subnets';
+import { strandedScaling } from './diagnosis/stranded-scaling';
 import type {
   Diagnosis,
   InstanceInfo,
@@ -57,10 +68,14 @@ import type {
 } from './model';
 import type { Action, Outcome } from './report';
 
-type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
+type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
+  Partial<Pick<Config, 'createNodeAccessEntry' | 'recycleCooldownSeconds'>>;
+
+/** Contract section 4's default for --recycle-cooldown-seconds. */
+const DEFAULT_RECYCLE_COOLDOWN_SECONDS = 3600;
+const RECYCLE_TYPES: ReadonlySet<Action['type']> = new Set(['REPLACE_INSTANCES', 'SCALE_CYCLE']);
 
 /** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
-const SCALABLE_STATUSES = new Set(['ACTIVE', 'DEGRADED']);
 const DELETING_STATUSES = new Set(['DELETING', 'DELETE_FAILED']);
 
 function toDetail(detail: object): Record<string, unknown> {
@@ -76,6 +91,31 @@ export interface PlanOptions {
 }
 
 export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfig, options: PlanOptions = {}): Plan {
+  // Rule 8 (never strand a node group): a scale cycle of this tool that left the node group below
+  // its recorded scaling is undone first, before any other rule — even while a blocker stands,
+  // since putting back what this tool took away is no remediation of its own.
+  const stranded = strandedScaling(snapshot);
+  if (!stranded) return planRemediation(snapshot, diagnosis, config, options, false);
+  const detail = {
+    clusterName: snapshot.nodegroup.clusterName,
+    nodegroupName: snapshot.nodegroup.nodegroupName,
+    original: stranded.original,
+    current: stranded.current,
+    strandedBy: { remediationId: stranded.remediationId, time: stranded.time },
+    cause: 'NODEGROUP_LEFT_SCALED_DOWN',
+  };
+  const restore: Action = { type: 'RESTORE_SCALING', resourceId: snapshot.nodegroup.nodegroupName, status: 'planned', detail };
+  const rest = planRemediation(snapshot, diagnosis, config, options, true);
+  return { ...rest, actions: [restore, ...rest.actions] };
+}
+
+function planRemediation(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: PlanConfig,
+  options: PlanOptions,
+  restoring: boolean,
+): Plan {
   const fixedThisRun = new Set(options.routeTablesFixedThisRun ?? []);
   const unresolved: string[] = [];
   const candidates = recyclableCandidates(snapshot, diagnosis, config);
@@ -90,6 +130,9 @@ export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfi
     return { actions: [], unresolvedReason: `The node group is ${snapshot.nodegroup.status}, so nothing is changed.` };
   }
 
+  // Rule 12: the node role's missing access entry; its refused nodes are not a routing matter.
+  const accessEntry = accessEntryAction(snapshot, diagnosis, config);
+
   const { groups, subnetsWithoutTable } = groupByRouteTable(candidates, snapshot);
   if (subnetsWithoutTable.length > 0) {
     unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
@@ -98,29 +141,100 @@ export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfi
   const routeActions: Action[] = [];
   const fixedInstances: InstanceInfo[] = [];
   const workingGroups: RouteTableGroup[] = [];
+  const bootedBeforeFix = bootedBeforeFixInstanceIds(diagnosis.findings);
+  let bootedOnly = true;
   for (const group of groups) {
     const decision = routeDecision(group, snapshot, config);
     if (decision.kind === 'action') {
       routeActions.push(decision.action);
       fixedInstances.push(...group.instances);
+      bootedOnly = false;
     } else if (decision.kind === 'working' && fixedThisRun.has(group.table.routeTableId)) {
       fixedInstances.push(...group.instances); // Rule 7: fixed by this run, just not by this plan
     } else if (decision.kind === 'working') {
-      workingGroups.push(group);
+      // Rule 9: the path works now but was made to work after these instances launched.
+      const booted = group.instances.filter((i) => bootedBeforeFix.has(i.instanceId));
+      const others = group.instances.filter((i) => !bootedBeforeFix.has(i.instanceId));
+      fixedInstances.push(...booted);
+      if (others.length > 0) workingGroups.push({ ...group, instances: others, subnetIds: [...new Set(others.map((i) => i.subnetId))].sort() });
     } else {
       unresolved.push(decision.reason);
     }
   }
-  if (workingGroups.length > 0) unresolved.push(workingPathReason(workingGroups, snapshot));
+  if (workingGroups.length > 0 && !accessEntry) unresolved.push(workingPathReason(workingGroups, snapshot));
 
-  const recycle = recycleActions(snapshot, fixedInstances, config);
+  // The cause a recycle is recorded under (ledger `cause`, the cool-down's key): instances that
+  // booted before a fix made by someone else (or an earlier run), or unregistered ones behind a route this plan writes.
+  const cause = bootedOnly ? 'INSTANCES_BOOTED_BEFORE_FIX' : 'NODES_NOT_REGISTERED';
+  let recycle = recycleActions(snapshot, fixedInstances, config);
+  const cooldown = recycle.actions.length > 0 ? cooldownOf(snapshot, cause, config) : undefined;
+  if (cooldown?.refusal) {
+    // Rule 10: at most one recycle per cool-down for the same cause, whoever asks.
+    recycle = { actions: [], unresolved: [cooldown.refusal] };
+  } else if (cooldown) {
+    recycle = { ...recycle, actions: recycle.actions.map((a) => ({ ...a, detail: { ...a.detail, cause, cooldown: cooldown.detail } })) };
+  }
+  // Rule 11: every subnet a replacement (or a restored node group) can land in gets a working
+  // path first, under the same rules; a path that may not be fixed means no recycle.
+  if (recycle.actions.length > 0 || restoring) {
+    const launch = launchRouteActions(snapshot, config, new Set([...routeActions.map((a) => a.resourceId), ...fixedThisRun]));
+    routeActions.push(...launch.actions);
+    if (launch.unresolved.length > 0 && recycle.actions.length > 0) {
+      recycle = { actions: [], unresolved: [...recycle.unresolved, `nothing is recycled, because a replacement could land where the path is broken: ${launch.unresolved.join('; ')}`] };
+    } else if (launch.unresolved.length > 0) {
+      unresolved.push(`new instances may land where the path is broken: ${launch.unresolved.join('; ')}`);
+    }
+  }
   unresolved.push(...recycle.unresolved);
-  const actions = [...routeActions, ...recycle.actions];
+  const actions = [...(accessEntry ? [accessEntry] : []), ...routeActions, ...recycle.actions];
 
   if (actions.length === 0) {
     const unverified = unverifiedReason(snapshot, config);
     if (unverified) unresolved.push(unverified);
   }
+  return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
+}
+
+// --- Rule 12: the one identity ever created ------------------------------------------------------
+
+/** CREATE_ACCESS_ENTRY when (and only when) every condition of contract section 3 holds. */
+export function accessEntryAction(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: Pick<PlanConfig, 'createNodeAccessEntry'>,
+): Action | undefined {
+  if (config.createNodeAccessEntry !== true) return undefined;
+  if (!diagnosis.findings.some((f) => f.code === 'NODE_ROLE_NOT_AUTHORIZED' && f.remediable)) return undefined;
+  const access = nodeRoleAccess(snapshot);
+  if (!access || access.authorized || access.inconclusive || accessEntryRefusal(access) !== undefined) return undefined;
+  if (access.roleArn !== snapshot.nodegroup.nodeRole) return undefined;
+  return {
+    type: 'CREATE_ACCESS_ENTRY',
+    resourceId: access.roleArn,
+    status: 'planned',
+    detail: {
+      clusterName: snapshot.cluster.name,
+      principalArn: access.roleArn,
+      type: access.wantedType,
+      authenticationMode: access.authenticationMode,
+    },
+  };
+}
+
+/**
+ * After CREATE_ACCESS_ENTRY and the wait: replace only the instances that are still unregistered
+ * (rule 5 re-applied to the snapshot; `stillUnregistered` comes from a fresh registration read).
+ */
+export function planAfterAccessEntry(
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  config: PlanConfig,
+  stillUnregistered: ReadonlySet<string>,
+): Plan {
+  if (config.recycle === 'none') return { actions: [] };
+  const candidates = recyclableCandidates(snapshot, diagnosis, config).filter((i) => stillUnregistered.has(i.instanceId));
+  if (candidates.length === 0) return { actions: [] };
+  const { actions, unresolved } = replaceInstances(snapshot, candidates, {});
   return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
 }
 
@@ -239,6 +353,61 @@ function workingPathReason(groups: RouteTableGroup[], snapshot: Snapshot): strin
   );
 }
 
+// --- Rules 10-11: recycle cool-down, every launch subnet ----------------------------------------
+
+interface Cooldown {
+  /** set when the cool-down refuses the recycle */
+  refusal?: string;
+  detail: { seconds: number; nextAllowedAt: string; scope: string };
+}
+
+/** The cool-down of a recycle for `cause` (from the ledger: this tool's done recycles, whoever triggered them). */
+function cooldownOf(snapshot: Snapshot, cause: string, config: PlanConfig): Cooldown | undefined {
+  const seconds = config.recycleCooldownSeconds ?? DEFAULT_RECYCLE_COOLDOWN_SECONDS;
+  const now = Date.parse(snapshot.takenAt);
+  const scope = snapshot.history?.ledgerDurable
+    ? 'remediation ledger (holds across invocations)'
+    : 'this run only (no ledger table: a later run does not know about this recycle)';
+  const last = (snapshot.history?.ledger ?? []).find(
+    (e) => RECYCLE_TYPES.has(e.action.type) && e.action.status === 'done' && e.cause === cause,
+  );
+  const lastAt = last ? Date.parse(last.time) : undefined;
+  if (!last || lastAt === undefined || seconds <= 0 || lastAt + seconds * 1000 <= now) {
+    return { detail: { seconds, nextAllowedAt: new Date(now + seconds * 1000).toISOString(), scope } };
+  }
+  const nextAllowedAt = new Date(lastAt + seconds * 1000).toISOString();
+  return {
+    refusal:
+      `the node group was already recycled for ${cause} at ${last.time} (remediation ${last.remediationId}); ` +
+      `the recycle cool-down (${seconds}s) allows the next attempt at ${nextAllowedAt}`,
+    detail: { seconds, nextAllowedAt, scope },
+  };
+}
+
+/** Route writes for every broken launch subnet not already planned, or why one may not be written. */
+function launchRouteActions(
+  snapshot: Snapshot,
+  config: PlanConfig,
+  plannedTableIds: ReadonlySet<string>,
+): { actions: Action[]; unresolved: string[] } {
+  const actions: Action[] = [];
+  const unresolved: string[] = [];
+  const { subnetsWithoutTable } = launchTables(snapshot);
+  if (subnetsWithoutTable.length > 0) unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
+  for (const launch of brokenLaunchTables(snapshot)) {
+    if (plannedTableIds.has(launch.table.routeTableId)) continue;
+    if (launch.verdict.kind === 'internet-gateway') {
+      unresolved.push(`${launch.subnetIds.join(', ')} route 0.0.0.0/0 to an internet gateway but assign no public IP on launch`);
+      continue;
+    }
+    const group: RouteTableGroup = { table: launch.table, viaMainTable: launch.viaMainTable, subnetIds: launch.subnetIds, instances: [] };
+    const decision = routeDecision(group, snapshot, config);
+    if (decision.kind === 'action') actions.push({ ...decision.action, detail: { ...decision.action.detail, launchSubnet: true } });
+    else if (decision.kind === 'unresolved') unresolved.push(decision.reason);
+  }
+  return { actions, unresolved };
+}
+
 // --- Rules 5-7: recycling ---------------------------------------------------------------------
 
 function autoScalingGroupOf(instance: InstanceInfo, snapshot: Snapshot): string | undefined {
@@ -275,7 +444,7 @@ function recycleActions(
 /** Rule 6: why the whole node group must not be scaled to zero, or undefined when it may. */
 export function scaleCycleRefusal(snapshot: Snapshot, fixedInstances: InstanceInfo[]): string | undefined {
   const { nodegroup, registration } = snapshot;
-  if (!SCALABLE_STATUSES.has(nodegroup.status)) {
+  if (!SCALABLE_NODEGROUP_STATUSES.has(nodegroup.status)) {
     return `the node group is ${nodegroup.status}, and only an ACTIVE or DEGRADED node group can be scaled`;
   }
   if (registration.source === 'kubernetes-api' && registration.nodes.length > 0) {

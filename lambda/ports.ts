@@ -18,6 +18,17 @@ import type {
   VpcEndpointInfo,
 } from './model';
 import type { Action, Outcome } from './report';
+import type { AccessEntryInfo, AwsAuthRoleMapping, IamRoleInfo, InstanceProfileInfo, PermissionDecision, ServiceEndpoints, WebhookInfo } from './identity-model';
+
+/**
+ * The logging surface of the engine, execute and verify: one message and one record of fields
+ * per line. Powertools Logger satisfies it (the Lambda); the CLI and tests pass their own.
+ */
+export interface RunLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
 
 export interface EksPort {
   listClusters(): Promise<string[]>;
@@ -27,6 +38,12 @@ export interface EksPort {
   describeNodegroup(clusterName: string, nodegroupName: string): Promise<NodegroupInfo>;
   /** UpdateNodegroupConfig with a new scaling config; returns the update id */
   updateNodegroupScaling(clusterName: string, nodegroupName: string, scaling: ScalingConfig): Promise<string>;
+  /** ListAccessEntries: principal ARNs, all pages */
+  listAccessEntries(clusterName: string): Promise<string[]>;
+  /** DescribeAccessEntry; undefined when there is none for that principal */
+  describeAccessEntry(clusterName: string, principalArn: string): Promise<AccessEntryInfo | undefined>;
+  /** CreateAccessEntry (the opt-in CREATE_ACCESS_ENTRY); throws ResourceInUseError when it exists */
+  createAccessEntry(clusterName: string, principalArn: string, type: string, clientRequestToken?: string): Promise<void>;
 }
 
 export interface Ec2Port {
@@ -42,6 +59,8 @@ export interface Ec2Port {
   /** throws RouteAlreadyExistsError when a 0.0.0.0/0 route is already there */
   createDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;
   replaceDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;
+  /** GetConsoleOutput (latest), decoded from base64; '' when the console is empty */
+  getConsoleOutput(instanceId: string): Promise<string>;
 }
 
 export interface AutoScalingPort {
@@ -62,6 +81,45 @@ export interface KubernetesTarget {
 export interface KubernetesPort {
   /** GET /api/v1/nodes?labelSelector=eks.amazonaws.com/nodegroup=<name>, all pages */
   listNodegroupNodes(target: KubernetesTarget, nodegroupName: string): Promise<NodeInfo[]>;
+  /** kube-system/aws-auth mapRoles; null when the ConfigMap does not exist */
+  readAwsAuthRoleMappings?(target: KubernetesTarget): Promise<AwsAuthRoleMapping[] | null>;
+  /** Validating and Mutating webhook configurations, every webhook */
+  listAdmissionWebhooks?(target: KubernetesTarget): Promise<WebhookInfo[]>;
+  /** ready endpoints of a Service, from its EndpointSlices */
+  serviceEndpoints?(target: KubernetesTarget, namespace: string, serviceName: string): Promise<ServiceEndpoints>;
+}
+
+/** IAM reads about the node role (lambda/aws/iam.ts). */
+export interface IamPort {
+  /** GetRole by name; the trust policy decoded */
+  getRole(roleName: string): Promise<IamRoleInfo>;
+  getInstanceProfile(instanceProfileName: string): Promise<InstanceProfileInfo>;
+  /** SimulatePrincipalPolicy of `policySourceArn` for `actions` (resource *) */
+  simulatePrincipalPolicy(policySourceArn: string, actions: readonly string[]): Promise<PermissionDecision[]>;
+}
+
+/** One management event as CloudTrail LookupEvents returns it, reduced to what the diagnosis reads. */
+export interface CloudTrailEventInfo {
+  eventId: string;
+  eventName: string;
+  /** ISO-8601 */
+  eventTime: string;
+  /** e.g. ec2.amazonaws.com */
+  eventSource?: string;
+  /** userIdentity.arn from the CloudTrailEvent JSON, else the event's Username */
+  callerArn?: string;
+  /** the event's Resources (ResourceName: rtb-..., subnet-..., nat-...) */
+  resourceNames: string[];
+  /** the call failed (errorCode in the CloudTrailEvent JSON): it changed nothing */
+  errorCode?: string;
+}
+
+export interface CloudTrailPort {
+  /**
+   * LookupEvents with LookupAttributes ResourceName=`resourceName`, between `startTime` and
+   * `endTime`, newest first; at most `maxEvents` (bounded paging). Management events, 90 days.
+   */
+  lookupResourceEvents(resourceName: string, startTime: Date, endTime: Date, maxEvents?: number): Promise<CloudTrailEventInfo[]>;
 }
 
 export interface Ports {
@@ -69,6 +127,10 @@ export interface Ports {
   ec2: Ec2Port;
   autoscaling: AutoScalingPort;
   kubernetes: KubernetesPort;
+  /** absent: the IAM checks are not made */
+  iam?: IamPort;
+  /** optional: without it, INSTANCES_BOOTED_BEFORE_FIX relies on the ledger and NAT gateway creation times */
+  cloudtrail?: CloudTrailPort;
 }
 
 /** One finished report as a notification: a subject, the JSON report for machines, a text for people. */

@@ -5,7 +5,7 @@
  * evidence, NAT gateway verdicts and `fix` hints, its actions and next steps, and a timeline of
  * what happened when (waits, actions, final reports). Every value is HTML-escaped.
  */
-import { describeAction } from './engine';
+import { describeAction } from './describe';
 import { forPeople } from './errors';
 import { fixOf, natVerdicts } from './render';
 import type { Outcome, Report } from './report';

@@ -5,7 +5,7 @@
  * (cluster, node group, outcome, one-line reason) and the AWS CLI's `text` / `table` outputs.
  * Internal error class names never reach these texts (`forPeople`).
  */
-import { describeAction } from './engine';
+import { describeAction } from './describe';
 import { forPeople } from './errors';
 import type { Finding, Report } from './report';
 
@@ -81,6 +81,13 @@ export function renderReport(report: Report): string {
       const error = action.detail['error'] as { message?: string } | undefined;
       const tail = action.status === 'failed' && error?.message ? ` — ${forPeople(error.message)}` : '';
       lines.push(`    [${action.status}] ${describeAction(action)}${tail}`);
+      const cooldown = action.detail['cooldown'] as { nextAllowedAt?: string; scope?: string } | undefined;
+      if (cooldown?.nextAllowedAt && action.status === 'done') {
+        lines.push(`        next recycle for this cause allowed at ${cooldown.nextAllowedAt} (cool-down scope: ${cooldown.scope})`);
+      }
+      if (typeof action.detail['restoreCommand'] === 'string' && action.detail['restoredTo'] === undefined) {
+        lines.push(`        restore with: ${action.detail['restoreCommand']}`);
+      }
     }
   }
 

@@ -40,11 +40,21 @@ export type FindingCode =
   /** A NAT gateway override was given but fails the safety rules. */
   | 'NAT_GATEWAY_OVERRIDE_REJECTED'
   /** Registered nodes exist but are NotReady (reported, never acted on). */
-  | 'NODES_NOT_READY';
+  | 'NODES_NOT_READY'
+  /** A scale cycle of this tool left the node group below its recorded scaling (restored first). */
+  | 'NODEGROUP_LEFT_SCALED_DOWN';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export type ActionType = 'CREATE_ROUTE' | 'REPLACE_ROUTE' | 'REPLACE_INSTANCES' | 'SCALE_CYCLE' | 'CREATE_ACCESS_ENTRY';
+export type ActionType =
+  | 'CREATE_ROUTE'
+  | 'REPLACE_ROUTE'
+  | 'REPLACE_INSTANCES'
+  | 'SCALE_CYCLE'
+  | 'CREATE_ACCESS_ENTRY'
+  // Extension (the contract allows more): puts back the scaling a scale cycle of this tool left
+  // below its recorded original (detail: clusterName, nodegroupName, original, current, strandedBy).
+  | 'RESTORE_SCALING';
 
 /** What caused a run (contract section 2): the kind, and the event id / caller / instance id behind it. */
 export interface Trigger {

@@ -10,7 +10,9 @@
  *      ‖ DescribeRouteTables(vpc) ‖ DescribeInternetGateways(vpc) ‖ DescribeVpcEndpoints(vpc)
  *      ‖ Kubernetes: nodes of the node group
  */
+import { assessRegistration } from './diagnosis/registration';
 import { KubernetesApiError } from './errors';
+import { gatherConsoleEvidence, gatherIdentity } from './identity-snapshot';
 import type {
   AutoScalingGroupInfo,
   ClusterInfo,
@@ -27,6 +29,8 @@ export interface SnapshotRequest {
   region: string;
   /** the diagnosis's clock (Snapshot.takenAt) */
   now: Date;
+  /** --read-console-output: read the serial console of instances older than this grace with no Node */
+  consoleOutput?: { graceSeconds: number };
 }
 
 /**
@@ -34,6 +38,13 @@ export interface SnapshotRequest {
  * many subnets and instances the node group has (asserted by the tests).
  */
 export const SNAPSHOT_AWS_CALLS = 9;
+/**
+ * Calls the identity side adds at most (lambda/identity-snapshot.ts), also independent of the
+ * instance count: ListAccessEntries, DescribeAccessEntry, GetRole, SimulatePrincipalPolicy and
+ * GetInstanceProfile per distinct profile (at most 3), plus GetConsoleOutput for at most 3
+ * instances with --read-console-output.
+ */
+export const IDENTITY_AWS_CALLS_MAX = 10;
 
 export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Promise<Snapshot> {
   const { clusterName, nodegroupName, region } = request;
@@ -66,7 +77,7 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
       gatherRegistration(ports, cluster, nodegroupName, region),
     ]);
 
-  return {
+  const snapshot: Snapshot = {
     region,
     takenAt: request.now.toISOString(),
     cluster,
@@ -76,6 +87,12 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
     registration,
     network: { vpcId, subnets: subnetList, routeTables, natGateways: nats, internetGateways, vpcEndpoints },
   };
+  snapshot.identity = await gatherIdentity(ports, { cluster, nodegroup, instances, region });
+  if (request.consoleOutput) {
+    const { unregisteredInstanceIds } = assessRegistration(snapshot, request.consoleOutput);
+    if (unregisteredInstanceIds.length > 0) snapshot.identity.consoleOutput = await gatherConsoleEvidence(ports, unregisteredInstanceIds);
+  }
+  return snapshot;
 }
 
 /** The node group's Auto Scaling groups and their live instances (terminated ones left out). */

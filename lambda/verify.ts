@@ -17,14 +17,12 @@
  * written, so failures end in 'pending' (after MAX_FAILED_POLLS polls in a row) and are logged.
  */
 import { KubernetesApiError, describeError } from './errors';
-import type { NodegroupInfo, Snapshot } from './model';
-import type { KubernetesTarget, Ports } from './ports';
+import { isLeavingItsGroup, type NodegroupInfo, type Snapshot } from './model';
+import type { KubernetesTarget, Ports, RunLogger } from './ports';
 import type { Verification } from './report';
 
-export interface VerifyLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
+/** The logging surface verification needs: the one of lambda/ports.ts (info and warn). */
+export type VerifyLogger = Pick<RunLogger, 'info' | 'warn'>;
 
 export interface VerifyOptions {
   /** how many Ready nodes make the node group whole (the desired capacity) */
@@ -46,8 +44,6 @@ export type VerifyTarget = Pick<Snapshot, 'region' | 'cluster' | 'nodegroup'>;
 /** Give up (pending) after this many polls in a row failed: the changes are done, the report must get out. */
 export const MAX_FAILED_POLLS = 3;
 
-/** Auto Scaling lifecycle states of instances that will not become (or stay) nodes. */
-const LEAVING_LIFECYCLE = /^(Terminat|Detach|EnteringStandby|Standby|Warmed)/;
 
 export async function verifyJoin(ports: Ports, target: VerifyTarget, options: VerifyOptions): Promise<Verification> {
   const { expected, now, sleep, logger } = options;
@@ -109,7 +105,7 @@ async function liveInstanceIds(ports: Ports, target: VerifyTarget, replaced: Set
   return new Set(
     groups
       .flatMap((g) => g.instances)
-      .filter((i) => !LEAVING_LIFECYCLE.test(i.lifecycleState) && !replaced.has(i.instanceId))
+      .filter((i) => !isLeavingItsGroup(i.lifecycleState) && !replaced.has(i.instanceId))
       .map((i) => i.instanceId),
   );
 }

@@ -1,8 +1,10 @@
 /** The composition root: the real adapters, built once per process. */
 import { createAutoScalingAdapter } from './aws/autoscaling';
+import { createCloudTrailAdapter } from './aws/cloudtrail';
 import { createDynamoDbLedger } from './aws/dynamodb';
 import { createEc2Adapter } from './aws/ec2';
 import { createEksAdapter } from './aws/eks';
+import { createIamAdapter } from './aws/iam';
 import { createSchedulerClient, EventBridgeScheduler } from './aws/scheduler';
 import { createSnsReportPublisher } from './aws/sns';
 import { createKubernetesClient } from './kubernetes/client';
@@ -17,6 +19,8 @@ export function createPorts(region: string, options: Omit<AwsClientOptions, 'reg
     eks: createEksAdapter(clientOptions),
     ec2: createEc2Adapter(clientOptions),
     autoscaling: createAutoScalingAdapter(clientOptions),
+    iam: createIamAdapter(clientOptions),
+    cloudtrail: createCloudTrailAdapter(clientOptions),
     kubernetes: createKubernetesClient(options.credentials ? { credentials: options.credentials } : {}),
   };
 }

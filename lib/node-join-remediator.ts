@@ -5,12 +5,14 @@
 import * as path from 'path';
 import { Annotations, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -18,15 +20,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { MonitoringFacade } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambda/config';
 import { LEDGER_TABLE } from '../lambda/ledger/schema';
 import { ValidationError } from '../lambda/errors';
 import type { Outcome } from '../lambda/report';
-import { BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from './bundling';
+import { BUNDLE_ALIASES, BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from './bundling';
 import { nodegroupApiCallPattern, nodegroupInstanceLaunchPattern } from './event-patterns';
 import { wildcardResourceFindings } from './nag';
 import { fleetStateGroup, remediatorPolicyGroups, SCHEDULER_SERVICE, vpcNetworkInterfaceGroup, type PolicyGroup } from './permissions';
+import { createRemediatorMonitoring } from './remediator-monitoring';
 import { resolveRemediatorSettings, type RemediatorKnobs, type RemediatorSettings } from './remediator-settings';
 
 /** The EMF metric the handler emits once per report (Powertools Metrics adds the `service` dimension). */
@@ -129,8 +133,10 @@ export interface NodeJoinRemediatorProps extends RemediatorKnobs {
   readonly kubernetesGroups?: readonly string[];
   /** Limit CreateRoute/ReplaceRoute to route tables of these VPCs (ec2:Vpc condition). @default - any VPC */
   readonly routeTableVpcIds?: readonly string[];
-  /** Actions for every alarm (e.g. an SnsAction). @default - none */
+  /** Actions of the notifying alarms (e.g. an SnsAction). @default - none */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /** Create an encrypted, TLS-only SNS topic the notifying alarms publish to (subscribe to it). @default false */
+  readonly createAlarmTopic?: boolean;
   /**
    * Prebuilt code whose `index` module exports `handler`, instead of bundling lambda/handler.ts
    * (template tests pass `Code.fromInline` to skip esbuild).
@@ -151,7 +157,13 @@ export class NodeJoinRemediator extends Construct {
   readonly instanceLaunchRule: events.Rule;
   readonly sweepRule?: events.Rule;
   readonly accessEntries: eks.CfnAccessEntry[];
-  readonly alarms: cloudwatch.Alarm[];
+  /** The alarms that notify (alarmActions, alarm topic): `Failure` and `Backlog` composites, UNRESOLVED outcome. */
+  readonly alarms: cloudwatch.AlarmBase[];
+  /** Dashboard and component alarms (cdk-monitoring-constructs). */
+  readonly monitoring: MonitoringFacade;
+  readonly dashboard: cloudwatch.Dashboard;
+  /** Created with `createAlarmTopic`. */
+  readonly alarmTopic?: sns.Topic;
   readonly settings: RemediatorSettings;
   /** Leases and the remediation ledger (layout: lambda/ledger/schema.ts). */
   readonly ledgerTable: dynamodb.Table;
@@ -201,6 +213,8 @@ export class NodeJoinRemediator extends Construct {
     const policyGroups = remediatorPolicyGroups(Stack.of(this), {
       clusterNames: config.clusterNames,
       routeTableVpcIds: this.settings.routeTableVpcIds,
+      createNodeAccessEntry: config.createNodeAccessEntry,
+      readConsoleOutput: config.readConsoleOutput,
     });
     policyGroups.push(
       fleetStateGroup(Stack.of(this), {
@@ -269,6 +283,7 @@ export class NodeJoinRemediator extends Construct {
         banner: ESM_REQUIRE_SHIM,
         sourceMap: false,
         logLevel: nodejs.LogLevel.WARNING,
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
       },
     });
     // The function must not be created (or invoked) before its policies exist.
@@ -304,7 +319,24 @@ export class NodeJoinRemediator extends Construct {
     }
 
     this.accessEntries = this.createAccessEntries(props);
-    this.alarms = this.createAlarms(props.alarmActions ?? []);
+    if (props.createAlarmTopic) {
+      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: 'eks-node-join-remediator alarms',
+        enforceSSL: true,
+        // CloudWatch alarms publish to a topic encrypted with the AWS managed key (no key policy to write).
+        masterKey: kms.Alias.fromAliasName(this, 'AlarmTopicKey', 'alias/aws/sns'),
+      });
+    }
+    const monitoring = createRemediatorMonitoring(this, {
+      function: this.function,
+      eventDeliveryDeadLetterQueue: this.eventDeliveryDeadLetterQueue,
+      failedInvocationQueue: this.failedInvocationQueue,
+      metricOutcome: (outcome) => this.metricOutcome(outcome),
+      alarmActions: [...(props.alarmActions ?? []), ...(this.alarmTopic ? [new cloudwatchActions.SnsAction(this.alarmTopic)] : [])],
+    });
+    this.monitoring = monitoring.facade;
+    this.dashboard = monitoring.dashboard;
+    this.alarms = monitoring.notifyingAlarms;
     this.acknowledgeFindings(tracing);
   }
 
@@ -373,37 +405,6 @@ export class NodeJoinRemediator extends Construct {
               }),
         }),
     );
-  }
-
-  private createAlarms(actions: readonly cloudwatch.IAlarmAction[]): cloudwatch.Alarm[] {
-    const period = Duration.minutes(5);
-    const atLeastOne = (id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      alarm.addAlarmAction(...actions);
-      return alarm;
-    };
-    return [
-      atLeastOne('FunctionErrorsAlarm', this.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), 'The remediator function threw (see its log group).'),
-      atLeastOne(
-        'EventDeliveryDlqAlarm',
-        this.eventDeliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
-        'EventBridge could not deliver node group events to the remediator (messages in the delivery dead-letter queue).',
-      ),
-      atLeastOne(
-        'FailedInvocationAlarm',
-        this.failedInvocationQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
-        'The remediator failed on an event after its retries, or the event expired while waiting (messages in the failed-invocation queue).',
-      ),
-      atLeastOne('UnresolvedOutcomeAlarm', this.metricOutcome('UNRESOLVED'), 'A node group has a problem the remediator must not or cannot fix: read its report.'),
-      atLeastOne('FailedOutcomeAlarm', this.metricOutcome('FAILED'), 'A remediation run stopped on an error: read its report.'),
-    ];
   }
 
   private acknowledgeFindings(tracing: boolean): void {

@@ -15,6 +15,10 @@ export interface PermissionScope {
   readonly clusterNames: readonly string[];
   /** Empty: route tables of any VPC. */
   readonly routeTableVpcIds: readonly string[];
+  /** the opt-in CREATE_ACCESS_ENTRY (eks:CreateAccessEntry + iam:PassRole on node roles). @default false */
+  readonly createNodeAccessEntry?: boolean;
+  /** --read-console-output (ec2:GetConsoleOutput on node group instances). @default false */
+  readonly readConsoleOutput?: boolean;
 }
 
 /** A set of statements that share one justification (and so one cdk-nag acknowledgement). */
@@ -35,6 +39,8 @@ export const UNSCOPED_READ_ACTIONS = [
   'ec2:DescribeNatGateways',
   'ec2:DescribeInternetGateways',
   'ec2:DescribeVpcEndpoints',
+  // read-only: who changed a node's path and when (INSTANCES_BOOTED_BEFORE_FIX); no resource-level permissions
+  'cloudtrail:LookupEvents',
 ] as const;
 
 /** Lambda creates the function's network interfaces with the execution role (VPC functions only). */
@@ -82,7 +88,68 @@ export function remediatorPolicyGroups(stack: Stack, scope: PermissionScope): Po
           },
         };
 
+  const accessEntryArns = allClusters
+    ? [stack.formatArn({ service: 'eks', resource: 'access-entry', resourceName: '*/*' })]
+    : scope.clusterNames.map((name) => stack.formatArn({ service: 'eks', resource: 'access-entry', resourceName: `${name}/*` }));
+  const roleArns = [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })];
+  const instanceProfileArns = [stack.formatArn({ service: 'iam', region: '', resource: 'instance-profile', resourceName: '*' })];
+  const identityGroups: PolicyGroup[] = [
+    {
+      id: 'NodeIdentityReadPolicy',
+      statements: [
+        new iam.PolicyStatement({ sid: 'ListAccessEntriesOfAllowedClusters', actions: ['eks:ListAccessEntries'], resources: clusterArns }),
+        new iam.PolicyStatement({ sid: 'ReadAccessEntriesOfAllowedClusters', actions: ['eks:DescribeAccessEntry'], resources: accessEntryArns }),
+        new iam.PolicyStatement({ sid: 'ReadNodeRoles', actions: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'], resources: roleArns }),
+        new iam.PolicyStatement({ sid: 'ReadNodeInstanceProfiles', actions: ['iam:GetInstanceProfile'], resources: instanceProfileArns }),
+      ],
+      wildcardReason:
+        "The node role and instance profile of a node group are only known at run time (DescribeNodegroup nodeRole, the instances' IamInstanceProfile); the IAM statements are read-only and limited to roles and instance profiles of this account. Access entry ARNs end with an id EKS assigns.",
+    },
+  ];
+  if (scope.readConsoleOutput) {
+    identityGroups.push({
+      id: 'ConsoleOutputPolicy',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadConsoleOfNodegroupInstances',
+          actions: ['ec2:GetConsoleOutput'],
+          resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+          conditions: allClusters
+            ? { Null: { [`aws:ResourceTag/${CLUSTER_NAME_TAG}`]: 'false' } }
+            : { StringEquals: { [`aws:ResourceTag/${CLUSTER_NAME_TAG}`]: [...scope.clusterNames] } },
+        }),
+      ],
+      wildcardReason:
+        'Instance ids are known only at run time; the statement is conditioned on the eks:cluster-name tag EKS puts on node group instances (the allow-list when given). Only matched failure lines are kept from the console.',
+    });
+  }
+  if (scope.createNodeAccessEntry) {
+    identityGroups.push({
+      id: 'NodeAccessEntryPolicy',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'CreateNodeRoleAccessEntries',
+          actions: ['eks:CreateAccessEntry'],
+          resources: clusterArns,
+          // Only IAM roles of this account may be given an entry (node roles); the engine's rule 12
+          // further limits it to the node group's own nodeRole with type EC2_LINUX / EC2_WINDOWS.
+          conditions: { ArnLike: { 'eks:principalArn': [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })] } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassNodeRoleToEks',
+          // EKS requires iam:PassRole on the principal of an EC2_LINUX / EC2_WINDOWS access entry.
+          actions: ['iam:PassRole'],
+          resources: roleArns,
+          conditions: { StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } },
+        }),
+      ],
+      wildcardReason:
+        'The node role that lacks an access entry is found at run time; CreateAccessEntry is limited to the allowed clusters and to IAM roles of this account as principals, PassRole to EKS only.',
+    });
+  }
+
   return [
+    ...identityGroups,
     {
       id: 'DiscoveryPolicy',
       statements: [

@@ -25,7 +25,9 @@ table, schedule group and report topic the deployed function relies on, if missi
 Options:
   --payload FILE|JSON   the event: a file (see events/) or the JSON text itself (required)
   --follow              fire each re-check the handler scheduled when it comes due, printing
-                        every report as one JSON line, until none is pending (emulator only)
+                        every report as one JSON line, until none is pending (emulator only).
+                        A re-check due later moves the emulator's clock forward to it
+  --real-time           with --follow: wait for each re-check in real time instead
   --emulator SCENARIO   start a local emulator with this scenario (a file, or a bundled name:
                         seed, blackhole, healthy, no-usable-nat, shared-main-table) for this
                         run only, and invoke the handler against it as the scenario's
@@ -44,6 +46,8 @@ export interface InvokeArguments {
   follow: boolean;
   /** --emulator: a scenario file or bundled scenario name */
   emulator?: string;
+  /** --real-time: wait for re-checks instead of moving the emulator's clock */
+  realTime: boolean;
 }
 
 /** `--payload` text: JSON when it looks like JSON, else a file holding JSON. */
@@ -73,6 +77,7 @@ export function parseInvokeArguments(argv: string[]): InvokeArguments | 'help' {
         payload: { type: 'string' },
         follow: { type: 'boolean' },
         emulator: { type: 'string' },
+        'real-time': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -80,6 +85,7 @@ export function parseInvokeArguments(argv: string[]): InvokeArguments | 'help' {
     throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   if (parsed.values.help) return 'help';
+  if (parsed.values['real-time'] && !parsed.values.follow) throw new UsageError('--real-time only applies with --follow');
   if (parsed.values.payload === undefined) throw new UsageError('--payload is required (a file such as events/manual.json, or the JSON text)');
   const scenario = parsed.values.emulator;
   if (scenario !== undefined && scenario.trim() === '') {
@@ -88,6 +94,7 @@ export function parseInvokeArguments(argv: string[]): InvokeArguments | 'help' {
   return {
     payload: readPayload(parsed.values.payload),
     follow: parsed.values.follow ?? false,
+    realTime: parsed.values['real-time'] ?? false,
     ...(scenario !== undefined ? { emulator: scenario } : {}),
   };
 }
@@ -145,7 +152,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 async function invokeWith(args: InvokeArguments, env: NodeJS.ProcessEnv): Promise<number> {
-  const { payload, follow } = args;
+  const { payload, follow, realTime } = args;
   const progress = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -183,7 +190,7 @@ async function invokeWith(args: InvokeArguments, env: NodeJS.ProcessEnv): Promis
   const first = await fn.invoke(payload);
   print(first);
   const invocations = [first];
-  if (follow) invocations.push(...(await fn.follow({ onInvocation: print })));
+  if (follow) invocations.push(...(await fn.follow({ onInvocation: print, wait: realTime ? 'real-time' : 'fast-forward' })));
   return exitCodeOf(invocations);
 }
 

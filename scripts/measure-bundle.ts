@@ -12,7 +12,7 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { gzipSync } from 'zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from '../lib/bundling';
+import { BUNDLE_ALIASES, BUNDLING_TARGET, ESM_REQUIRE_SHIM, HANDLER_ENTRY, MAIN_FIELDS, REPO_ROOT } from '../lib/bundling';
 
 interface Options {
   entry: string;
@@ -36,6 +36,11 @@ const VARIANTS: { name: string; file: string; options: BuildOptions }[] = [
   {
     name: 'deployed: esm + minify + tree-shaking',
     file: 'index.mjs',
+    options: { format: 'esm', minify: true, mainFields: MAIN_FIELDS, banner: { js: ESM_REQUIRE_SHIM }, alias: { ...BUNDLE_ALIASES } },
+  },
+  {
+    name: 'deployed, with the full default credential chain (before the alias)',
+    file: 'index-full-chain.mjs',
     options: { format: 'esm', minify: true, mainFields: MAIN_FIELDS, banner: { js: ESM_REQUIRE_SHIM } },
   },
   {

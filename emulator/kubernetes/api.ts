@@ -2,8 +2,9 @@
  * One request to a cluster's Kubernetes API → one answer, independent of the HTTP transport:
  * authenticate (EKS token) → route → authorize (access entries) → serve nodes.
  */
-import { authorizeNodeRead, type NodeVerb } from './authorizer';
-import { apiGroupList, apiVersions, coreV1Resources, EMULATED_SERVER_VERSION } from './discovery';
+import { authorizeIdentityRead, authorizeNodeRead, groupsFromAwsAuth, type NodeVerb } from './authorizer';
+import { identityResourceOf, serveIdentityResource } from './identity-api';
+import { admissionRegistrationV1Resources, apiGroupList, apiVersions, coreV1Resources, discoveryV1Resources, EMULATED_SERVER_VERSION } from './discovery';
 import { asServedNode, ContinueTokenError, listNodePage, newestResourceVersion, nodeName } from './node-list';
 import { nodeTable, type IncludeObject, type TableVersion } from './node-table';
 import { SelectorParseError } from './selectors';
@@ -60,11 +61,18 @@ export async function handleKubeRequest(
   const discovery = discoveryDocument(path, serverAddress);
   if (discovery) return request.method === 'GET' ? { statusCode: 200, body: discovery } : methodNotAllowed(request.method);
 
+  const identityResource = view.identity ? identityResourceOf(path) : undefined;
+  if (view.identity && identityResource) {
+    const decision = authorizeIdentityRead(caller.arn, accessEntriesFor(view), awsAuthGroupsFor(view, caller.arn), identityResource);
+    if (!decision.allowed) return forbidden(decision.message, { ...(identityResource.name ? { name: identityResource.name } : {}), kind: identityResource.resource });
+    return serveIdentityResource(request.method, identityResource, request.query, view.identity);
+  }
+
   const nodesPath = /^\/api\/v1\/nodes(?:\/([^/]+))?$/.exec(path);
   if (!nodesPath) return pathNotFound();
   const name = nodesPath[1] === undefined ? undefined : decodeURIComponent(nodesPath[1]);
   const verb: NodeVerb = name === undefined ? 'list' : 'get';
-  const decision = authorizeNodeRead(caller.arn, view.accessEntries(), verb, name);
+  const decision = authorizeNodeRead(caller.arn, accessEntriesFor(view), verb, name, awsAuthGroupsFor(view, caller.arn));
   if (!decision.allowed) return forbidden(decision.message, { ...(name ? { name } : {}), kind: 'nodes' });
   if (request.method !== 'GET') return methodNotAllowed(request.method);
   if (isTrue(request.query.get('watch'))) return badRequest('watch is not supported by the emulated Kubernetes API');
@@ -85,6 +93,17 @@ export async function handleKubeRequest(
     return { statusCode: 200, body: asServedNode(node) };
   }
   return listNodes(request.query, nodes, { resourceVersion, representation, includeObject, now });
+}
+
+/** Access entries count only in API and API_AND_CONFIG_MAP modes. */
+function accessEntriesFor(view: KubeClusterView) {
+  return view.identity?.authenticationMode() === 'CONFIG_MAP' ? [] : view.accessEntries();
+}
+
+/** aws-auth groups of the caller, in CONFIG_MAP and API_AND_CONFIG_MAP modes. */
+function awsAuthGroupsFor(view: KubeClusterView, callerArn: string): string[] | undefined {
+  if (!view.identity || view.identity.authenticationMode() === 'API') return undefined;
+  return groupsFromAwsAuth(callerArn, view.identity.awsAuthMapRoles());
 }
 
 async function authenticate(authorization: string | undefined, view: KubeClusterView, now: Date): Promise<TokenVerification> {
@@ -158,6 +177,10 @@ function discoveryDocument(path: string, serverAddress: string): Record<string, 
       return apiGroupList();
     case '/api/v1':
       return coreV1Resources();
+    case '/apis/admissionregistration.k8s.io/v1':
+      return admissionRegistrationV1Resources();
+    case '/apis/discovery.k8s.io/v1':
+      return discoveryV1Resources();
     default:
       return undefined;
   }

@@ -25,9 +25,35 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   };
 }
 
-/** No named API groups: the emulator serves only core/v1 nodes. */
+/** The named API groups served: webhook configurations and endpointslices (read-only). */
 export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  const group = (name: string) => ({
+    name,
+    versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
+    preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
+  });
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [group('admissionregistration.k8s.io'), group('discovery.k8s.io')] };
+}
+
+export function admissionRegistrationV1Resources(): Record<string, unknown> {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'admissionregistration.k8s.io/v1',
+    resources: [
+      { name: 'mutatingwebhookconfigurations', singularName: 'mutatingwebhookconfiguration', namespaced: false, kind: 'MutatingWebhookConfiguration', verbs: ['get', 'list'] },
+      { name: 'validatingwebhookconfigurations', singularName: 'validatingwebhookconfiguration', namespaced: false, kind: 'ValidatingWebhookConfiguration', verbs: ['get', 'list'] },
+    ],
+  };
+}
+
+export function discoveryV1Resources(): Record<string, unknown> {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'discovery.k8s.io/v1',
+    resources: [{ name: 'endpointslices', singularName: 'endpointslice', namespaced: true, kind: 'EndpointSlice', verbs: ['get', 'list'] }],
+  };
 }
 
 export function coreV1Resources(): Record<string, unknown> {
@@ -42,6 +68,14 @@ export function coreV1Resources(): Record<string, unknown> {
         kind: 'Node',
         verbs: ['get', 'list'],
         shortNames: ['no'],
+      },
+      {
+        name: 'configmaps',
+        singularName: 'configmap',
+        namespaced: true,
+        kind: 'ConfigMap',
+        verbs: ['get', 'list'],
+        shortNames: ['cm'],
       },
     ],
   };

@@ -3,6 +3,8 @@
  * of one cluster (re-read on every request, so nodes that join later show up at once).
  */
 
+import type { KubeIdentityView } from './identity-api';
+
 /** A scenario principal: static IAM keys and the IAM role (or user) ARN they stand for. */
 export interface KubePrincipal {
   accessKeyId: string;
@@ -25,6 +27,8 @@ export interface KubeClusterView {
   accessEntries(): KubeAccessEntry[];
   /** full Kubernetes Node objects, current */
   nodes(): Record<string, unknown>[];
+  /** aws-auth mapRoles (null: no ConfigMap), webhooks and the authentication mode, current (absent: none) */
+  identity?: KubeIdentityView & { authenticationMode(): string };
   /** e.g. "127.0.0.1:4566": tokens presigned against the emulator's own AWS endpoint are accepted too */
   awsEndpointHost?: string;
   now?(): Date;

@@ -143,7 +143,7 @@ function instanceXml(world: World, i: InstanceRecord): XmlObject {
     ebsOptimized: false,
     enaSupport: true,
     cpuOptions: { coreCount: 1, threadsPerCore: 2 },
-    metadataOptions: { state: 'applied', httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled', httpProtocolIpv6: 'disabled', instanceMetadataTags: 'disabled' },
+    metadataOptions: { state: 'applied', httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: i.metadataHttpEndpoint ?? 'enabled', httpProtocolIpv6: 'disabled', instanceMetadataTags: 'disabled' },
     platformDetails: 'Linux/UNIX',
     usageOperation: 'RunInstances',
     privateDnsNameOptions: { hostnameType: 'ip-name', enableResourceNameDnsARecord: false, enableResourceNameDnsAAAARecord: false },
@@ -495,6 +495,20 @@ const HANDLERS: Record<string, Handler> = {
     const routeTableId = params.required('RouteTableId', () => missing('routeTableId'));
     world.deleteRoute(routeTableId, routeDestination(params));
     return { return: true };
+  },
+
+  /** The serial console, base64 as EC2 returns it (Latest or not: the emulator keeps one buffer). */
+  GetConsoleOutput(world, params) {
+    const instanceId = params.required('InstanceId', () => missing('InstanceId'));
+    const instance = world.instances.get(instanceId);
+    if (!instance) throw new AwsApiError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
+    const text = (instance.consoleOutput ?? []).join('\n');
+    return compact({
+      requestId: undefined,
+      instanceId,
+      timestamp: new Date(world.clock.now()).toISOString(),
+      output: text === '' ? undefined : Buffer.from(text, 'utf8').toString('base64'),
+    });
   },
 
   DeleteNatGateway(world, params) {

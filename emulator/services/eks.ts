@@ -22,6 +22,7 @@ type Operation =
   | 'DescribeUpdate'
   | 'ListAccessEntries'
   | 'DescribeAccessEntry'
+  | 'CreateAccessEntry'
   | 'ListAssociatedAccessPolicies';
 
 const ROUTES: RestRoute<Operation>[] = [
@@ -37,10 +38,11 @@ const ROUTES: RestRoute<Operation>[] = [
   { method: 'GET', template: '/clusters/{name}/updates/{updateId}', operation: 'DescribeUpdate' },
   { method: 'GET', template: '/clusters/{name}/access-entries', operation: 'ListAccessEntries' },
   { method: 'GET', template: '/clusters/{name}/access-entries/{principalArn}', operation: 'DescribeAccessEntry' },
+  { method: 'POST', template: '/clusters/{name}/access-entries', operation: 'CreateAccessEntry' },
   { method: 'GET', template: '/clusters/{name}/access-entries/{principalArn}/access-policies', operation: 'ListAssociatedAccessPolicies' },
 ];
 
-const CLOUDTRAIL_OPERATIONS = new Set<Operation>(['CreateNodegroup', 'DeleteNodegroup', 'UpdateNodegroupConfig', 'UpdateNodegroupVersion']);
+const CLOUDTRAIL_OPERATIONS = new Set<Operation>(['CreateNodegroup', 'DeleteNodegroup', 'UpdateNodegroupConfig', 'UpdateNodegroupVersion', 'CreateAccessEntry']);
 
 const invalidParameter = (message: string): AwsApiError => new AwsApiError('InvalidParameterException', message, 400);
 const invalidToken = (): AwsApiError => invalidParameter('The nextToken is invalid');
@@ -121,7 +123,8 @@ function clusterJson(cluster: ClusterRecord): Record<string, unknown> {
     ...(cluster.certificateAuthorityData ? { certificateAuthority: { data: cluster.certificateAuthorityData } } : {}),
     platformVersion: 'eks.8',
     tags: cluster.tags,
-    accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' },
+    accessConfig: { authenticationMode: cluster.authenticationMode },
+    health: { issues: cluster.health.map((h) => ({ code: h.code, message: h.message ?? '', resourceIds: [] })) },
     upgradePolicy: { supportType: 'STANDARD' },
   };
 }
@@ -272,21 +275,20 @@ const HANDLERS: Record<Operation, Handler> = {
     const principalArn = requiredString(params, 'principalArn');
     const entry = cluster.accessEntries.find((e) => e.principalArn === principalArn);
     if (!entry) throw new AwsApiError('ResourceNotFoundException', `The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.`, 404, { clusterName: cluster.name });
-    return {
-      body: {
-        accessEntry: {
-          clusterName: cluster.name,
-          principalArn,
-          kubernetesGroups: entry.kubernetesGroups ?? [],
-          accessEntryArn: `arn:aws:eks:${world.region}:${world.accountId}:access-entry/${cluster.name}/role/${world.accountId}/${principalArn.split('/').pop()}/${cluster.oidcId.slice(0, 8).toLowerCase()}`,
-          createdAt: epochSeconds(cluster.createdAt),
-          modifiedAt: epochSeconds(cluster.createdAt),
-          tags: {},
-          username: accessEntryUsername(principalArn),
-          type: 'STANDARD',
-        },
-      },
-    };
+    return { body: { accessEntry: accessEntryJson(world, cluster, entry) } };
+  },
+
+  CreateAccessEntry(world, params) {
+    const cluster = world.clusterOrThrow(requiredString(params, 'name'));
+    const groups = params.kubernetesGroups;
+    if (groups !== undefined && (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string'))) throw invalidParameter('kubernetesGroups must be a list of strings');
+    const entry = world.createAccessEntry(cluster.name, {
+      principalArn: requiredString(params, 'principalArn'),
+      type: optionalString(params, 'type'),
+      kubernetesGroups: groups as string[] | undefined,
+      username: optionalString(params, 'username'),
+    });
+    return { body: { accessEntry: accessEntryJson(world, cluster, entry) } };
   },
 
   ListAssociatedAccessPolicies(world, params) {
@@ -308,6 +310,22 @@ const HANDLERS: Record<Operation, Handler> = {
     };
   },
 };
+
+function accessEntryJson(world: World, cluster: ClusterRecord, entry: ClusterRecord['accessEntries'][number]): Record<string, unknown> {
+  const type = entry.type ?? 'STANDARD';
+  return {
+    clusterName: cluster.name,
+    principalArn: entry.principalArn,
+    // EC2 node entries: EKS puts the node in system:nodes itself and shows no groups.
+    kubernetesGroups: type === 'STANDARD' ? (entry.kubernetesGroups ?? []) : [],
+    accessEntryArn: `arn:aws:eks:${world.region}:${world.accountId}:access-entry/${cluster.name}/role/${world.accountId}/${entry.principalArn.split('/').pop()}/${cluster.oidcId.slice(0, 8).toLowerCase()}`,
+    createdAt: epochSeconds(cluster.createdAt),
+    modifiedAt: epochSeconds(cluster.createdAt),
+    tags: {},
+    username: type === 'STANDARD' ? accessEntryUsername(entry.principalArn) : 'system:node:{{EC2PrivateDNSName}}',
+    type,
+  };
+}
 
 /** What EKS maps a principal to by default: roles become their sessions. */
 function accessEntryUsername(principalArn: string): string {

@@ -3,6 +3,7 @@
  * Derived facts (route states, the implied local route, health issues) are computed on read.
  */
 import type { NatGatewayState, ScenarioAccessEntry, ScenarioScalingConfig } from '../scenario';
+import type { AuthenticationMode, ScenarioHealthIssue, ScenarioRoleMapping, ScenarioWebhook } from '../scenario-identity';
 
 export type Tags = Record<string, string>;
 
@@ -98,7 +99,11 @@ export type BootstrapOutcome =
   /** booted without a path: kubelet gave up and never registers */
   | 'no-path'
   /** a standalone instance (not in a node group) */
-  | 'not-a-node';
+  | 'not-a-node'
+  /** nodeadm failed (metadata, credentials, permissions): never registers until replaced */
+  | 'bootstrap-failed'
+  /** the cluster refused the node (identity, webhook): kubelet keeps retrying */
+  | 'refused';
 
 export interface InstanceRecord {
   instanceId: string;
@@ -127,6 +132,10 @@ export interface InstanceRecord {
   forcedJoin?: boolean;
   nodeName?: string;
   terminatedAt?: number;
+  /** MetadataOptions.HttpEndpoint (default enabled) */
+  metadataHttpEndpoint?: 'enabled' | 'disabled';
+  /** serial console lines, oldest first (GetConsoleOutput) */
+  consoleOutput?: string[];
 }
 
 export interface AsgTagRecord {
@@ -151,6 +160,8 @@ export interface AutoScalingGroupRecord {
   imageId: string;
   clusterName?: string;
   nodegroupName?: string;
+  /** the scenario node group's `joins` (extension): forced outcome of every instance it launches */
+  forcedJoin?: boolean;
 }
 
 export interface ScalingActivityRecord {
@@ -202,6 +213,12 @@ export interface NodegroupRecord {
   autoScalingGroupName: string;
   diskSize: number;
   updates: NodegroupUpdateRecord[];
+  /** launch template MetadataOptions.HttpEndpoint of its instances */
+  metadataHttpEndpoint?: 'enabled' | 'disabled';
+  /** health issues the scenario declares (NodeCreationFailure is derived) */
+  declaredHealth?: ScenarioHealthIssue[];
+  /** the instance profile its instances get */
+  instanceProfileName?: string;
 }
 
 export interface ClusterRecord {
@@ -213,6 +230,11 @@ export interface ClusterRecord {
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
   accessEntries: ScenarioAccessEntry[];
+  authenticationMode: AuthenticationMode;
+  /** kube-system/aws-auth mapRoles; null: the ConfigMap does not exist */
+  awsAuthMapRoles: ScenarioRoleMapping[] | null;
+  health: ScenarioHealthIssue[];
+  webhooks: ScenarioWebhook[];
   createdAt: number;
   status: 'ACTIVE';
   securityGroupId: string;

@@ -15,6 +15,8 @@ import { SimulationClock } from './clock';
 import { IdFactory } from './ids';
 import { type NetworkFacts, egressVerdict } from './network';
 import { type KubernetesNode, buildNode, privateDnsName } from './nodes';
+import { IamWorld, nodeIdentityVerdict, roleArnWithoutPath, type IdentityVerdict } from './identity';
+import type { ScenarioHealthIssue } from '../scenario-identity';
 import { worldSnapshot } from './snapshot';
 import type {
   AsgTagRecord,
@@ -61,6 +63,11 @@ export interface RouteTarget {
 }
 
 export interface CreateNodegroupInput {
+  /** false: EKS does not admit the node role (no access entry, no aws-auth mapping) — scenario only */
+  nodeAccessEntry?: boolean;
+  metadataHttpEndpoint?: 'enabled' | 'disabled';
+  health?: ScenarioHealthIssue[];
+  instanceProfileName?: string;
   nodegroupName: string;
   subnets: string[];
   nodeRole: string;
@@ -114,8 +121,10 @@ export class World {
   private readonly nodes = new Map<string, { clusterName: string; instanceId: string; node: KubernetesNode }>();
   private readonly usedIps = new Map<string, Set<string>>();
   private resourceVersion = 1000;
+  /** IAM roles, instance profiles and managed policies (world/identity.ts) */
+  readonly iam: IamWorld;
 
-  constructor(scenario: Scenario, options: { clock?: SimulationClock; events?: EventLog } = {}) {
+  constructor(scenario: Scenario, options: { clock?: SimulationClock; events?: EventLog; trust?: ReadonlyMap<string, boolean> } = {}) {
     this.region = scenario.region;
     this.accountId = scenario.accountId;
     this.clock = options.clock ?? new SimulationClock();
@@ -128,6 +137,7 @@ export class World {
       instanceTerminateSeconds: t.instanceTerminateSeconds ?? t.instanceBootSeconds,
       natGatewayDeleteSeconds: t.natGatewayDeleteSeconds ?? t.instanceBootSeconds,
     };
+    this.iam = new IamWorld(scenario.accountId, this.startedAt, scenario.iam, options.trust);
     this.loadNetwork(scenario);
     this.loadClusters(scenario);
     // Boots and joins of instances launched "in the past" happen now, in order.
@@ -171,7 +181,12 @@ export class World {
         vpcId: subnet.vpcId,
         state: n.state,
         connectivityType: n.connectivityType,
-        createTime: longAgo,
+        createTime:
+          n.createTime !== undefined
+            ? Date.parse(n.createTime)
+            : n.createdSecondsAgo !== undefined
+              ? this.startedAt - n.createdSecondsAgo * MS
+              : longAgo,
         deleteTime: n.state === 'deleted' ? this.startedAt - 3600 * MS : undefined,
         privateIp: this.allocatePrivateIp(subnet),
         publicIp: isPublic ? (n.publicIp ?? this.randomPublicIp()) : undefined,
@@ -261,7 +276,11 @@ export class World {
         subnetIds,
         endpointPublicAccess: c.endpointPublicAccess,
         endpointPrivateAccess: c.endpointPrivateAccess,
-        accessEntries: c.accessEntries,
+        accessEntries: c.accessEntries.map((e) => ({ ...e })),
+        authenticationMode: c.authenticationMode ?? 'API_AND_CONFIG_MAP',
+        awsAuthMapRoles: c.awsAuth ? c.awsAuth.mapRoles.map((m) => ({ ...m, groups: [...m.groups] })) : null,
+        health: c.health ?? [],
+        webhooks: c.webhooks ?? [],
         createdAt: this.startedAt - 90 * 24 * 3600 * MS,
         status: 'ACTIVE',
         securityGroupId: this.ids.resourceId('sg'),
@@ -288,15 +307,20 @@ export class World {
       labels: ng.labels,
       tags: ng.tags,
       releaseVersion: ng.releaseVersion,
+      nodeAccessEntry: ng.nodeAccessEntry,
+      metadataHttpEndpoint: ng.metadataHttpEndpoint,
+      health: ng.health,
+      instanceProfileName: ng.instanceProfileName,
     }, createdAt, 'ACTIVE');
     const asg = this.autoScalingGroups.get(record.autoScalingGroupName) as AutoScalingGroupRecord;
+    asg.forcedJoin = ng.joins;
     const specs: ScenarioNodegroupInstance[] = ng.instances ?? Array.from({ length: ng.scalingConfig.desiredSize }, () => ({}));
     specs.forEach((spec, index) => {
       const age = spec.ageSeconds ?? this.timing.instanceAgeSeconds;
       this.launchIntoGroup(asg, {
         instanceId: spec.instanceId,
         subnetId: spec.subnetId,
-        forcedJoin: spec.joins,
+        forcedJoin: spec.joins ?? ng.joins,
         launchTime: this.clock.now() - age * MS,
         cause: `${at(createdAt)} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${specs.length}.`,
         capacityFrom: index,
@@ -341,8 +365,11 @@ export class World {
       autoScalingGroupName: `eks-${input.nodegroupName}-${uuid}`,
       diskSize: input.diskSize ?? 20,
       updates: [],
+      ...(input.metadataHttpEndpoint ? { metadataHttpEndpoint: input.metadataHttpEndpoint } : {}),
+      ...(input.health ? { declaredHealth: input.health } : {}),
     };
     this.nodegroups.set(`${cluster.name}/${input.nodegroupName}`, record);
+    this.admitNodeRole(cluster, record, input);
     const asgUuid = this.ids.uuid();
     const tags: AsgTagRecord[] = [
       { key: 'eks:cluster-name', value: cluster.name, propagateAtLaunch: true },
@@ -466,9 +493,10 @@ export class World {
       .filter((i): i is InstanceRecord => !!i && LIVE_STATES.has(i.state) && i.bootstrap !== 'joined')
       .filter((i) => now - i.launchTime >= this.timing.nodeCreationFailureSeconds * MS)
       .map((i) => i.instanceId);
+    const declared = (nodegroup.declaredHealth ?? []).map((h) => ({ code: h.code, message: h.message ?? '', resourceIds: [] as string[] }));
     return failed.length
-      ? [{ code: 'NodeCreationFailure', message: 'Instances failed to join the kubernetes cluster', resourceIds: failed }]
-      : [];
+      ? [{ code: 'NodeCreationFailure', message: 'Instances failed to join the kubernetes cluster', resourceIds: failed }, ...declared]
+      : declared;
   }
 
   /** ASG members as DescribeAutoScalingGroups lists them. */
@@ -499,12 +527,14 @@ export class World {
       securityGroups: cluster
         ? [{ groupId: cluster.clusterSecurityGroupId, groupName: `eks-cluster-sg-${cluster.name}-${cluster.clusterSecurityGroupId.slice(-10).replace(/[a-f]/g, '7')}` }]
         : [],
-      iamInstanceProfileArn: `arn:aws:iam::${this.accountId}:instance-profile/eks-${asg.name.slice(-36)}`,
+      iamInstanceProfileArn: this.instanceProfileArnOf(asg),
     });
+    const ofGroup = asg.clusterName && asg.nodegroupName ? this.nodegroup(asg.clusterName, asg.nodegroupName) : undefined;
+    if (ofGroup?.metadataHttpEndpoint) instance.metadataHttpEndpoint = ofGroup.metadataHttpEndpoint;
     instance.autoScalingGroupName = asg.name;
     instance.clusterName = asg.clusterName;
     instance.nodegroupName = asg.nodegroupName;
-    instance.forcedJoin = options.forcedJoin;
+    instance.forcedJoin = options.forcedJoin ?? asg.forcedJoin;
     asg.instanceIds.push(instance.instanceId);
 
     const activity = this.recordActivity(asg, {
@@ -562,12 +592,160 @@ export class World {
     });
     const joins = instance.forcedJoin ?? verdict.works;
     instance.bootstrapDetail = instance.forcedJoin !== undefined ? `scenario: joins=${String(instance.forcedJoin)} (network: ${verdict.detail})` : verdict.detail;
+    this.console(instance, ['[    0.000000] Linux version 6.1.102-111.182.amzn2023.x86_64', 'cloud-init[1620]: Cloud-init v. 22.2.2 running \'modules:final\'', 'nodeadm[1842]: {"level":"info","msg":"Loading configuration..."}']);
     if (!joins) {
       instance.bootstrap = 'no-path';
+      if (instance.forcedJoin === undefined) {
+        this.console(instance, [`nodeadm[1842]: {"level":"error","msg":"Command failed","error":"operation error EC2: DescribeInstances, exceeded maximum number of attempts, 3, https response error: dial tcp: lookup ec2.${this.region}.amazonaws.com: i/o timeout"}`]);
+      }
       return;
     }
+    if (instance.forcedJoin === undefined && this.refusedForIdentity(instance)) return;
     instance.bootstrap = 'joining';
     this.clock.scheduleAt(bootTime + this.timing.nodeJoinSeconds * MS, `join ${instanceId}`, () => this.join(instanceId, bootTime));
+  }
+
+  // ---------------------------------------------------------------- identity (world/identity.ts)
+
+  /** Serial console lines (GetConsoleOutput shows them). */
+  private console(instance: InstanceRecord, lines: string[]): void {
+    instance.consoleOutput = [...(instance.consoleOutput ?? []), ...lines];
+  }
+
+  /** The node's identity verdict now: access entry / aws-auth, IAM, metadata, webhooks, health. */
+  identityVerdictOf(instance: InstanceRecord): IdentityVerdict {
+    const cluster = instance.clusterName ? this.clusters.get(instance.clusterName) : undefined;
+    const nodegroup = instance.clusterName && instance.nodegroupName ? this.nodegroup(instance.clusterName, instance.nodegroupName) : undefined;
+    if (!cluster || !nodegroup) return { joins: true };
+    const profileName = instance.iamInstanceProfileArn?.slice(instance.iamInstanceProfileArn.lastIndexOf('/') + 1);
+    return nodeIdentityVerdict({
+      clusterName: cluster.name,
+      region: this.region,
+      authenticationMode: cluster.authenticationMode,
+      accessEntries: cluster.accessEntries,
+      awsAuthMapRoles: cluster.awsAuthMapRoles,
+      clusterHealthCodes: cluster.health.map((h) => h.code),
+      nodegroupHealthCodes: (nodegroup.declaredHealth ?? []).map((h) => h.code),
+      metadataHttpEndpoint: instance.metadataHttpEndpoint ?? 'enabled',
+      amiType: nodegroup.amiType,
+      instanceProfile: profileName ? this.iam.instanceProfiles.get(profileName) : undefined,
+      instanceProfileArn: instance.iamInstanceProfileArn,
+      blockingWebhooks: cluster.webhooks
+        .filter((w) => w.failurePolicy === 'Fail' && !w.serviceReady && ['nodes', '*'].includes(w.rules) && (w.operations ?? ['CREATE']).some((o) => o === 'CREATE' || o === '*'))
+        .map((w) => w.name),
+      iam: this.iam,
+      privateDnsName: privateDnsName(instance.privateIp, this.region),
+    });
+  }
+
+  /**
+   * True when the node cannot join for an identity cause: nodeadm failures are final; a node the
+   * cluster refuses keeps retrying (kubelet) every nodeJoinSeconds and registers once the cause is gone.
+   */
+  private refusedForIdentity(instance: InstanceRecord): boolean {
+    const verdict = this.identityVerdictOf(instance);
+    if (verdict.joins) return false;
+    instance.bootstrapDetail = `${instance.bootstrapDetail ?? ''}; identity: ${verdict.cause}`;
+    this.console(instance, verdict.console);
+    if (verdict.final) {
+      instance.bootstrap = 'bootstrap-failed';
+      return true;
+    }
+    instance.bootstrap = 'refused';
+    this.scheduleRegistrationRetry(instance.instanceId);
+    return true;
+  }
+
+  private scheduleRegistrationRetry(instanceId: string): void {
+    this.clock.scheduleIn(Math.max(1, this.timing.nodeJoinSeconds), `kubelet retry ${instanceId}`, () => {
+      const instance = this.instances.get(instanceId);
+      if (!instance || instance.state !== 'running' || instance.bootstrap !== 'refused') return;
+      const verdict = this.identityVerdictOf(instance);
+      if (verdict.joins) {
+        instance.bootstrap = 'joining';
+        this.join(instanceId, this.clock.now() - this.timing.nodeJoinSeconds * MS);
+        return;
+      }
+      if (verdict.final) {
+        instance.bootstrap = 'bootstrap-failed';
+        this.console(instance, verdict.console);
+        return;
+      }
+      this.scheduleRegistrationRetry(instanceId);
+    });
+  }
+
+  /**
+   * What EKS does for a node group's role at creation: an EC2_LINUX / EC2_WINDOWS access entry
+   * (API modes) and an aws-auth mapping (CONFIG_MAP modes), unless the scenario says
+   * nodeAccessEntry: false; the role itself (if the scenario does not declare it) and an instance
+   * profile holding it (unless the scenario names one).
+   */
+  private admitNodeRole(cluster: ClusterRecord, record: NodegroupRecord, input: CreateNodegroupInput): void {
+    const role = this.iam.ensureNodeRole(input.nodeRole);
+    if (input.instanceProfileName) {
+      record.instanceProfileName = input.instanceProfileName;
+    } else {
+      const name = `eks-${record.uuid}`;
+      if (!this.iam.instanceProfiles.has(name)) this.iam.addInstanceProfile(name, [role.roleName]);
+      record.instanceProfileName = name;
+    }
+    if (input.nodeAccessEntry === false) return;
+    const mode = cluster.authenticationMode;
+    if (mode !== 'CONFIG_MAP' && !cluster.accessEntries.some((e) => roleArnWithoutPath(e.principalArn) === roleArnWithoutPath(input.nodeRole))) {
+      cluster.accessEntries.push({
+        principalArn: input.nodeRole,
+        kubernetesGroups: [],
+        accessPolicies: [],
+        type: record.amiType.startsWith('WINDOWS_') ? 'EC2_WINDOWS' : 'EC2_LINUX',
+      });
+    }
+    if (mode !== 'API') {
+      const rolearn = roleArnWithoutPath(input.nodeRole);
+      const mapRoles = cluster.awsAuthMapRoles ?? [];
+      if (!mapRoles.some((m) => m.rolearn === rolearn)) {
+        mapRoles.push({ rolearn, username: 'system:node:{{EC2PrivateDNSName}}', groups: ['system:bootstrappers', 'system:nodes'] });
+      }
+      cluster.awsAuthMapRoles = mapRoles;
+    }
+  }
+
+  private instanceProfileArnOf(asg: AutoScalingGroupRecord): string | undefined {
+    const nodegroup = asg.clusterName && asg.nodegroupName ? this.nodegroup(asg.clusterName, asg.nodegroupName) : undefined;
+    const name = nodegroup?.instanceProfileName ?? `eks-${asg.name.slice(-36)}`;
+    return this.iam.instanceProfiles.get(name)?.arn ?? `arn:aws:iam::${this.accountId}:instance-profile/${name}`;
+  }
+
+  /**
+   * eks:CreateAccessEntry. EC2_LINUX / EC2_WINDOWS entries take no Kubernetes groups (EKS maps
+   * them to system:nodes); only API and API_AND_CONFIG_MAP clusters accept access entries.
+   */
+  createAccessEntry(clusterName: string, input: { principalArn: string; type?: string; kubernetesGroups?: string[]; username?: string }): ClusterRecord['accessEntries'][number] {
+    const cluster = this.clusterOrThrow(clusterName);
+    if (cluster.authenticationMode === 'CONFIG_MAP') {
+      throw new AwsApiError('InvalidRequestException', "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.", 400, { clusterName });
+    }
+    const type = input.type ?? 'STANDARD';
+    if (!['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS'].includes(type)) {
+      throw new AwsApiError('InvalidParameterException', `The type ${type} is not supported by the emulator (STANDARD, EC2_LINUX, EC2_WINDOWS)`, 400, { clusterName });
+    }
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+/.test(input.principalArn)) {
+      throw new AwsApiError('InvalidParameterException', `The specified principalArn is invalid: ${input.principalArn}`, 400, { clusterName });
+    }
+    if (type !== 'STANDARD' && (input.kubernetesGroups ?? []).length > 0) {
+      throw new AwsApiError('InvalidParameterException', `Kubernetes groups cannot be specified for access entries of type ${type}`, 400, { clusterName });
+    }
+    if (cluster.accessEntries.some((e) => e.principalArn === input.principalArn)) {
+      throw new AwsApiError('ResourceInUseException', `The specified access entry resource is already in use on this cluster.`, 409, { clusterName });
+    }
+    const entry = {
+      principalArn: input.principalArn,
+      kubernetesGroups: input.kubernetesGroups ?? [],
+      accessPolicies: [],
+      type: type as 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS',
+    };
+    cluster.accessEntries.push(entry);
+    return entry;
   }
 
   private join(instanceId: string, bootTime: number): void {

@@ -15,7 +15,7 @@ import {
 import { NotFoundError, ResourceInUseError } from '../errors';
 import type { AutoScalingGroupInfo } from '../model';
 import type { AutoScalingPort } from '../ports';
-import { awsCallError, awsClientConfig, awsErrorCode, awsErrorMessage, chunk, tagRecord, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, awsErrorCode, awsErrorMessage, chunk, tagRecord, type AwsClientOptions } from './clients';
 
 /** DescribeAutoScalingGroups accepts at most 50 group names per call. */
 export const MAX_GROUP_NAMES_PER_CALL = 50;
@@ -36,6 +36,8 @@ export function autoScalingGroupInfoFromGroup(group: AutoScalingGroup): AutoScal
       healthStatus: instance.HealthStatus ?? 'Unknown',
       availabilityZone: instance.AvailabilityZone ?? '',
     })),
+    // "subnet-a,subnet-b": every subnet the group may launch a replacement into.
+    subnetIds: (group.VPCZoneIdentifier ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''),
   };
 }
 
@@ -43,7 +45,7 @@ export class AutoScalingAdapter implements AutoScalingPort {
   private readonly client: AutoScalingClient;
 
   constructor(client?: AutoScalingClient, options: AwsClientOptions = {}) {
-    this.client = client ?? new AutoScalingClient(awsClientConfig(options));
+    this.client = client ?? instrumented(new AutoScalingClient(awsClientConfig(options)), options);
   }
 
   /** Unknown names are simply absent from the answer (the API does not fail on them). */

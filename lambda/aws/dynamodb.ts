@@ -16,7 +16,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { LEDGER_TABLE, nodegroupPartitionKey } from '../ledger/schema';
 import type { LeaseResult, LedgerPort, LedgerRecord } from '../ports';
-import { awsCallError, awsClientConfig, awsErrorCode, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, awsErrorCode, type AwsClientOptions } from './clients';
 
 const DAY_SECONDS = 86_400;
 
@@ -177,5 +177,5 @@ function recordFromItem(item: Record<string, unknown>): LedgerRecord {
 
 /** The ledger of the deployed shape, on the shared client config. */
 export function createDynamoDbLedger(tableName: string, options: AwsClientOptions = {}): DynamoDbLedger {
-  return new DynamoDbLedger(tableName, new DynamoDBClient(awsClientConfig(options)));
+  return new DynamoDbLedger(tableName, instrumented(new DynamoDBClient(awsClientConfig(options)), options));
 }

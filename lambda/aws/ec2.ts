@@ -5,6 +5,7 @@
  */
 import {
   CreateRouteCommand,
+  GetConsoleOutputCommand,
   DescribeRouteTablesCommand,
   EC2Client,
   ReplaceRouteCommand,
@@ -33,10 +34,11 @@ import type {
   SubnetInfo,
   VpcEndpointInfo,
 } from '../model';
+import { DEFAULT_ROUTE_CIDR } from '../model';
 import type { Ec2Port } from '../ports';
-import { awsCallError, awsClientConfig, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, awsErrorCode, awsErrorMessage, chunk, isoTime, tagRecord, type AwsClientOptions } from './clients';
 
-export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
+export { DEFAULT_ROUTE_CIDR };
 /** DescribeInstances accepts at most 1000 instance ids per call. */
 export const MAX_INSTANCE_IDS_PER_CALL = 1000;
 /** EC2 accepts at most 200 values in one filter. */
@@ -58,6 +60,8 @@ export function instanceInfoFromInstance(instance: Instance): InstanceInfo {
   if (instance.PrivateDnsName) info.privateDnsName = instance.PrivateDnsName;
   const group = tagRecord(instance.Tags)[AUTO_SCALING_GROUP_TAG];
   if (group) info.autoScalingGroupName = group;
+  if (instance.IamInstanceProfile?.Arn) info.iamInstanceProfileArn = instance.IamInstanceProfile.Arn;
+  if (instance.MetadataOptions?.HttpEndpoint) info.metadataHttpEndpoint = instance.MetadataOptions.HttpEndpoint;
   return info;
 }
 
@@ -117,6 +121,7 @@ export function natGatewayInfoFromNatGateway(nat: NatGateway): NatGatewayInfo {
     state: nat.State ?? 'unknown',
     // Older responses (before private NAT gateways existed) omit the field: they were all public.
     connectivityType: nat.ConnectivityType ?? 'public',
+    ...(nat.CreateTime ? { createTime: isoTime(nat.CreateTime) } : {}),
   };
 }
 
@@ -154,7 +159,7 @@ export class Ec2Adapter implements Ec2Port {
   private readonly client: EC2Client;
 
   constructor(client?: EC2Client, options: AwsClientOptions = {}) {
-    this.client = client ?? new EC2Client(awsClientConfig(options));
+    this.client = client ?? instrumented(new EC2Client(awsClientConfig(options)), options);
   }
 
   async describeInstances(instanceIds: string[]): Promise<InstanceInfo[]> {
@@ -298,6 +303,16 @@ export class Ec2Adapter implements Ec2Port {
       );
     } catch (error) {
       throw this.mapError('ReplaceRoute', error, routeTableId);
+    }
+  }
+
+  /** The newest serial console output (Latest=true), decoded from the base64 EC2 returns. */
+  async getConsoleOutput(instanceId: string): Promise<string> {
+    try {
+      const output = await this.client.send(new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }));
+      return output?.Output ? Buffer.from(output.Output, 'base64').toString('utf8') : '';
+    } catch (error) {
+      throw this.mapError('GetConsoleOutput', error, instanceId);
     }
   }
 

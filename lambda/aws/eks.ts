@@ -4,6 +4,8 @@
  * reports SKIPPED), a busy node group a ResourceInUseError (execute waits and retries).
  */
 import {
+  CreateAccessEntryCommand,
+  DescribeAccessEntryCommand,
   DescribeClusterCommand,
   DescribeNodegroupCommand,
   EKSClient,
@@ -11,15 +13,17 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateNodegroupConfigCommand,
+  paginateListAccessEntries,
   paginateListClusters,
   paginateListNodegroups,
   type Cluster,
   type Nodegroup,
 } from '@aws-sdk/client-eks';
 import { NotFoundError, ResourceInUseError } from '../errors';
+import type { AccessEntryInfo } from '../identity-model';
 import type { ClusterInfo, NodegroupInfo, ScalingConfig } from '../model';
 import type { EksPort } from '../ports';
-import { awsCallError, awsClientConfig, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, type AwsClientOptions } from './clients';
 
 // --- Pure mapping from SDK shapes to the model ---------------------------------------------------
 
@@ -34,6 +38,14 @@ export function clusterInfoFromCluster(cluster: Cluster, requestedName: string):
   };
   if (cluster.endpoint) info.endpoint = cluster.endpoint;
   if (cluster.certificateAuthority?.data) info.certificateAuthorityData = cluster.certificateAuthority.data;
+  if (cluster.accessConfig?.authenticationMode) info.authenticationMode = cluster.accessConfig.authenticationMode;
+  if (cluster.health) {
+    info.healthIssues = (cluster.health.issues ?? []).map((issue) => ({
+      code: issue.code ?? 'Unknown',
+      ...(issue.message ? { message: issue.message } : {}),
+      resourceIds: issue.resourceIds ?? [],
+    }));
+  }
   return info;
 }
 
@@ -56,6 +68,8 @@ export function nodegroupInfoFromNodegroup(nodegroup: Nodegroup, clusterName: st
       ...(issue.message ? { message: issue.message } : {}),
       resourceIds: issue.resourceIds ?? [],
     })),
+    ...(nodegroup.nodeRole ? { nodeRole: nodegroup.nodeRole } : {}),
+    ...(nodegroup.amiType ? { amiType: nodegroup.amiType } : {}),
   };
 }
 
@@ -65,7 +79,7 @@ export class EksAdapter implements EksPort {
   private readonly client: EKSClient;
 
   constructor(client?: EKSClient, options: AwsClientOptions = {}) {
-    this.client = client ?? new EKSClient(awsClientConfig(options));
+    this.client = client ?? instrumented(new EKSClient(awsClientConfig(options)), options);
   }
 
   async listClusters(): Promise<string[]> {
@@ -125,6 +139,45 @@ export class EksAdapter implements EksPort {
       return output.update?.id ?? '';
     } catch (error) {
       throw mapEksError('UpdateNodegroupConfig', error, nodegroupName, `node group ${nodegroupName} of cluster ${clusterName} was not found`);
+    }
+  }
+
+  async listAccessEntries(clusterName: string): Promise<string[]> {
+    const arns: string[] = [];
+    try {
+      for await (const page of paginateListAccessEntries({ client: this.client, stopOnSameToken: true }, { clusterName })) {
+        arns.push(...(page?.accessEntries ?? []));
+      }
+    } catch (error) {
+      throw mapEksError('ListAccessEntries', error, clusterName, `cluster ${clusterName} was not found`);
+    }
+    return arns;
+  }
+
+  async describeAccessEntry(clusterName: string, principalArn: string): Promise<AccessEntryInfo | undefined> {
+    try {
+      const output = await this.client.send(new DescribeAccessEntryCommand({ clusterName, principalArn }));
+      const entry = output?.accessEntry;
+      if (!entry) return undefined;
+      return {
+        principalArn: entry.principalArn ?? principalArn,
+        type: entry.type ?? 'STANDARD',
+        kubernetesGroups: entry.kubernetesGroups ?? [],
+        ...(entry.username ? { username: entry.username } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw mapEksError('DescribeAccessEntry', error, principalArn);
+    }
+  }
+
+  async createAccessEntry(clusterName: string, principalArn: string, type: string, clientRequestToken?: string): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateAccessEntryCommand({ clusterName, principalArn, type, ...(clientRequestToken ? { clientRequestToken } : {}) }),
+      );
+    } catch (error) {
+      throw mapEksError('CreateAccessEntry', error, principalArn, `cluster ${clusterName} was not found`);
     }
   }
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { RecheckRequest, SchedulerPort } from '../ports';
-import { awsCallError, awsClientConfig, awsErrorCode, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, awsErrorCode, type AwsClientOptions } from './clients';
 
 export interface SchedulerTarget {
   /** schedule group of the function's re-checks (config.scheduleGroupName) */
@@ -77,5 +77,5 @@ export class EventBridgeScheduler implements SchedulerPort {
 
 /** The shared client config for the Scheduler client; one client per process. */
 export function createSchedulerClient(options: AwsClientOptions = {}): SchedulerClient {
-  return new SchedulerClient(awsClientConfig(options));
+  return instrumented(new SchedulerClient(awsClientConfig(options)), options);
 }

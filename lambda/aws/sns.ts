@@ -8,7 +8,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ReportNotification, ReportPublisher } from '../ports';
-import { awsCallError, awsClientConfig, type AwsClientOptions } from './clients';
+import { awsCallError, awsClientConfig, instrumented, type AwsClientOptions } from './clients';
 
 /** SNS subjects are at most 100 printable ASCII characters. */
 const MAX_SUBJECT = 100;
@@ -36,7 +36,13 @@ export class SnsReportPublisher implements ReportPublisher {
   }
 }
 
-/** The report publisher of the deployed shape, on the shared client config. */
+/**
+ * The report publisher of the deployed shape, on the shared client config. The client is built
+ * for the topic's own region: SNS accepts Publish only in the region of the topic, and an
+ * organisation's members publish to one central topic from every region (contract section 9).
+ */
 export function createSnsReportPublisher(topicArn: string, options: AwsClientOptions = {}): SnsReportPublisher {
-  return new SnsReportPublisher(topicArn, new SNSClient(awsClientConfig(options)));
+  const topicRegion = topicArn.split(':')[3];
+  const clientOptions = { ...options, ...(topicRegion ? { region: topicRegion } : {}) };
+  return new SnsReportPublisher(topicArn, instrumented(new SNSClient(awsClientConfig(clientOptions)), clientOptions));
 }

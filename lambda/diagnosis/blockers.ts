@@ -33,7 +33,15 @@ export function blockersOf(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.severity === 'error' && !f.remediable && BLOCKER_CODES.has(f.code));
 }
 
-/** "NETWORK_ACL_BLOCKS_TRAFFIC on acl-1; NODE_ROLE_TRUST_POLICY on role/x" — for reasons. */
+/**
+ * "NETWORK_ACL_BLOCKS_TRAFFIC on acl-1; NODE_ROLE_TRUST_POLICY on role/x (fix: aws iam ...)" — for
+ * reasons: each blocker with the fix hint its evidence carries, when it has one.
+ */
 export function describeBlockers(blockers: readonly Finding[]): string {
-  return blockers.map((b) => `${b.code} on ${b.resourceId}`).join('; ');
+  return blockers
+    .map((b) => {
+      const fix = typeof b.evidence['fix'] === 'string' ? ` (fix: ${b.evidence['fix']})` : '';
+      return `${b.code} on ${b.resourceId}${fix}`;
+    })
+    .join('; ');
 }

@@ -6,8 +6,18 @@
 import type { Config } from '../config';
 import type { Diagnosis, Snapshot, SubnetPath } from '../model';
 import type { Finding } from '../report';
+import { checkClusterHealth, checkNodegroupHealth } from './health-issues';
+import { checkInstanceProfile } from './instance-profile';
+import { checkInstanceMetadata } from './metadata';
+import { checkNodeRoleAccess } from './node-role-access';
+import { checkNodeRolePermissions } from './node-role-permissions';
+import { bootedBeforeFix } from './booted-before-fix';
+import { launchSubnetPaths } from './launch-subnets';
 import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
+import { strandedScalingCheck } from './stranded-scaling';
 import { diagnoseRoutes } from './routes';
+import { checkNodeRoleTrustPolicy } from './trust-policy';
+import { checkNodeWebhooks } from './webhooks';
 
 export { chooseNatGateway, natGatewayRejection, describeCandidates } from './nat';
 export type { NatCandidate, NatChoice, NatRequest } from './nat';
@@ -18,7 +28,8 @@ export type { DefaultRouteVerdict } from './routes';
 
 export { blockersOf, describeBlockers, BLOCKER_CODES } from './blockers';
 
-type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'>;
+type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
+  Partial<Pick<Config, 'createNodeAccessEntry'>>;
 
 /** What a cause check sees besides the snapshot: the knobs and what registration and routes found. */
 export interface CheckContext {
@@ -32,7 +43,19 @@ export interface CheckContext {
 export type CauseCheck = (snapshot: Snapshot, context: CheckContext) => Finding[];
 
 /** Every cause check, in report order. A new cause is one file and one line here. */
-const CAUSE_CHECKS: readonly CauseCheck[] = [];
+const CAUSE_CHECKS: readonly CauseCheck[] = [
+  strandedScalingCheck,
+  bootedBeforeFix,
+  launchSubnetPaths,
+  checkNodeRoleAccess,
+  checkNodeRolePermissions,
+  checkNodeRoleTrustPolicy,
+  checkInstanceProfile,
+  checkInstanceMetadata,
+  checkNodeWebhooks,
+  checkNodegroupHealth,
+  checkClusterHealth,
+];
 
 export function diagnose(snapshot: Snapshot, config: DiagnosisConfig): Diagnosis {
   const registration = assessRegistration(snapshot, config);
@@ -100,6 +123,7 @@ function notRegisteredFinding(
       egressBySubnet: Object.fromEntries(subnetPaths.map((p) => [p.subnetId, p.egress])),
       workingPathSubnetIds: working,
       ...(failedPerEks.length > 0 ? { nodeCreationFailureInstanceIds: failedPerEks } : {}),
+      ...(snapshot.identity?.consoleOutput ? { consoleOutput: snapshot.identity.consoleOutput } : {}),
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import type { NetworkSnapshot, RouteInfo, RouteTableInfo } from '../model';
 
-export const DEFAULT_ROUTE_CIDR = '0.0.0.0/0';
+import { DEFAULT_ROUTE_CIDR } from '../model';
+export { DEFAULT_ROUTE_CIDR };
 
 export interface EffectiveRouteTable {
   table: RouteTableInfo;

@@ -5,29 +5,40 @@
  * Sources of truth:
  * - kubernetes-api: an instance is registered when a Node's providerID names it.
  * - nodegroup-health (the Kubernetes API could not be used): EKS's NodeCreationFailure
- *   health issue names the instances that failed to join. Silence proves nothing, so an
- *   instance it does not list is "unverified": reported `registered: false` (not proven
- *   registered), never counted as joined, and never recycled or scale-cycled on.
+ *   health issue names the instances that failed to join. Silence only proves something once
+ *   EKS has had its own time to notice: an instance older than NODE_CREATION_FAILURE_WINDOW_SECONDS
+ *   that EKS does not list counts as registered (`registered: true`, no node name), so a healthy
+ *   node group is HEALTHY without Kubernetes access. Younger ones it does not list are
+ *   "unverified": reported `registered: false` (not proven registered), never counted as joined,
+ *   and never recycled or scale-cycled on.
  *
  * Only `running` instances old enough are judged: `pending` ones are still booting (young),
  * and instances stopping, stopped or leaving their Auto Scaling group are not judged at all.
  * "Older than the grace period" means age >= graceSeconds, so a grace of 0 judges at once.
  */
 import type { Config } from '../config';
-import type { InstanceInfo, NodeInfo, NodegroupInfo, Snapshot } from '../model';
+import { isLeavingItsGroup, type InstanceInfo, type NodeInfo, type NodegroupInfo, type Snapshot } from '../model';
 import type { Finding, InstanceReport } from '../report';
 
 export const NODE_CREATION_FAILURE = 'NodeCreationFailure';
 
-/** Auto Scaling lifecycle states of an instance on its way out (not judged). */
-const LEAVING_LIFECYCLE = /^(Terminating|Detaching|Detached|EnteringStandby|Standby|Warmed)/;
+/**
+ * How long EKS takes to list an instance that never joined under NodeCreationFailure. EKS does
+ * not document it; a managed node group whose instances cannot join fails (CREATE_FAILED with
+ * NodeCreationFailure) after about 20 minutes (e.g. "21 minutes. error waiting for EKS Node Group
+ * to create: unexpected state 'CREATE_FAILED'",
+ * https://github.com/terraform-aws-modules/terraform-aws-eks/issues/1910). 30 minutes leaves a
+ * margin: an instance this old that EKS does not list as failed has joined.
+ */
+export const NODE_CREATION_FAILURE_WINDOW_SECONDS = 1800;
+
 
 /** Instances their Auto Scaling group is terminating, detaching or keeping in standby / a warm pool. */
 export function instancesLeavingTheirGroup(snapshot: Snapshot): Set<string> {
   return new Set(
     snapshot.autoScalingGroups
       .flatMap((group) => group.instances)
-      .filter((i) => LEAVING_LIFECYCLE.test(i.lifecycleState))
+      .filter((i) => isLeavingItsGroup(i.lifecycleState))
       .map((i) => i.instanceId),
   );
 }
@@ -40,6 +51,8 @@ export interface RegistrationAssessment {
   unregisteredInstanceIds: string[];
   /** inside the grace period (or still pending): not judged yet */
   youngInstanceIds: string[];
+  /** nodegroup-health source only: older than EKS's NodeCreationFailure window and not listed as failed */
+  registeredByHealthInstanceIds: string[];
   /** nodegroup-health source only: old enough but not listed as failed, so unknown */
   unverifiedInstanceIds: string[];
   /** stopping, stopped or leaving the Auto Scaling group: not judged */
@@ -87,7 +100,7 @@ function ageSeconds(instance: InstanceInfo, takenAt: string): number | undefined
   return (now - launched) / 1000;
 }
 
-type Verdict = 'registered' | 'unregistered' | 'young' | 'unverified' | 'not-judged';
+type Verdict = 'registered' | 'registered-by-health' | 'unregistered' | 'young' | 'unverified' | 'not-judged';
 
 export function assessRegistration(snapshot: Snapshot, config: Pick<Config, 'graceSeconds'>): RegistrationAssessment {
   const nodes = nodesByInstanceId(snapshot);
@@ -104,12 +117,14 @@ export function assessRegistration(snapshot: Snapshot, config: Pick<Config, 'gra
     // An unreadable launch time is never taken as "old": not judging is the safe side.
     if (age === undefined || age < config.graceSeconds) return 'young';
     if (fromKubernetes) return 'unregistered';
-    return failed.has(instance.instanceId) ? 'unregistered' : 'unverified';
+    if (failed.has(instance.instanceId)) return 'unregistered';
+    return age >= NODE_CREATION_FAILURE_WINDOW_SECONDS ? 'registered-by-health' : 'unverified';
   };
 
   const result: RegistrationAssessment = {
     instances: [],
     registeredInstanceIds: [],
+    registeredByHealthInstanceIds: [],
     unregisteredInstanceIds: [],
     youngInstanceIds: [],
     unverifiedInstanceIds: [],
@@ -118,6 +133,7 @@ export function assessRegistration(snapshot: Snapshot, config: Pick<Config, 'gra
   };
   const lists: Record<Verdict, string[]> = {
     registered: result.registeredInstanceIds,
+    'registered-by-health': result.registeredByHealthInstanceIds,
     unregistered: result.unregisteredInstanceIds,
     young: result.youngInstanceIds,
     unverified: result.unverifiedInstanceIds,
@@ -126,13 +142,14 @@ export function assessRegistration(snapshot: Snapshot, config: Pick<Config, 'gra
 
   for (const instance of snapshot.instances) {
     const node = nodes.get(instance.instanceId);
-    lists[verdictOf(instance)].push(instance.instanceId);
+    const verdict = verdictOf(instance);
+    lists[verdict].push(instance.instanceId);
     result.instances.push({
       instanceId: instance.instanceId,
       subnetId: instance.subnetId,
       availabilityZone: instance.availabilityZone,
       launchTime: instance.launchTime,
-      registered: node !== undefined,
+      registered: node !== undefined || verdict === 'registered-by-health',
       ...(node ? { nodeName: node.name, ready: node.ready } : {}),
     });
   }
@@ -159,12 +176,14 @@ function registrationFindings(
       resourceId: snapshot.cluster.name,
       message:
         `The Kubernetes API of ${snapshot.cluster.name} could not be used (${reason}); registration was read from ` +
-        `the node group's ${NODE_CREATION_FAILURE} health issue instead, which proves failures but never success.`,
+        `the node group's ${NODE_CREATION_FAILURE} health issue instead: instances older than ` +
+        `${NODE_CREATION_FAILURE_WINDOW_SECONDS / 60} minutes that it does not list count as registered.`,
       remediable: false,
       evidence: {
         unavailableReason: reason,
         nodeCreationFailureInstanceIds: [...failed].sort(),
         unverifiedInstanceIds: assessment.unverifiedInstanceIds,
+        registeredByHealthInstanceIds: assessment.registeredByHealthInstanceIds,
       },
     });
   }

@@ -152,9 +152,10 @@ export function groupByRouteTable(
   };
 }
 
-/** Subnets the node group owns: its configured subnets and those its instances run in. */
+/** Subnets the node group owns: its configured subnets, its Auto Scaling groups' and those its instances run in. */
 export function nodegroupSubnetIds(snapshot: Snapshot): string[] {
-  return [...new Set([...snapshot.nodegroup.subnetIds, ...snapshot.instances.map((i) => i.subnetId)])];
+  const fromGroups = snapshot.autoScalingGroups.flatMap((g) => g.subnetIds ?? []);
+  return [...new Set([...snapshot.nodegroup.subnetIds, ...fromGroups, ...snapshot.instances.map((i) => i.subnetId)])];
 }
 
 /** AZs of the given subnets, in subnet order, for the NAT choice's preference. */

@@ -7,8 +7,20 @@ import https from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { describeError, KubernetesApiError, ValidationError } from '../errors';
+import type { AwsAuthRoleMapping, ServiceEndpoints, WebhookInfo } from '../identity-model';
 import type { NodeInfo } from '../model';
 import type { KubernetesPort, KubernetesTarget } from '../ports';
+import {
+  AWS_AUTH_NAME,
+  AWS_AUTH_NAMESPACE,
+  AWS_AUTH_PATH,
+  countReadyEndpoints,
+  endpointSlicesPath,
+  MUTATING_WEBHOOKS_PATH,
+  parseAwsAuthConfigMap,
+  parseWebhookConfigurations,
+  VALIDATING_WEBHOOKS_PATH,
+} from './identity-objects';
 import { instanceIdFromProviderId } from './provider-id';
 import { createEksToken, type EksToken } from './token';
 
@@ -32,6 +44,16 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PAGES = 1_000;
 /** A node list page of 500 nodes is a few MB; anything far bigger is not a node list. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Node groups of one cluster examined at once share at most this many connections. */
+const MAX_SOCKETS_PER_CLUSTER = 8;
+/** An idle kept-alive connection is closed after this long. */
+const IDLE_SOCKET_MS = 5_000;
+
+/** A kept-alive connection the server had closed: the request is retried once (internal). */
+class StaleSocketError extends Error {
+  override readonly name = 'StaleSocketError';
+}
+
 /** Refresh a cached token this long before its advertised expiry. */
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 
@@ -94,6 +116,8 @@ export class KubernetesClient implements KubernetesPort {
   private readonly maxPages: number;
   private readonly now: () => Date;
   private readonly tokens = new Map<string, EksToken>();
+  /** one keep-alive agent per cluster (endpoint and CA): a sweep's listings share TLS sessions */
+  private readonly agents = new Map<string, https.Agent>();
 
   constructor(options: KubernetesClientOptions = {}) {
     this.credentials = options.credentials ?? defaultProvider();
@@ -107,24 +131,81 @@ export class KubernetesClient implements KubernetesPort {
     const baseUrl = apiBaseUrl(target.endpoint);
     const ca = caBundle(target.certificateAuthorityData);
     const token = await this.bearerToken(target);
-    // One keep-alive agent per listing: pages reuse the TLS session, nothing outlives the call.
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca, rejectUnauthorized: true });
-    try {
-      const nodes: NodeInfo[] = [];
-      const seenTokens = new Set<string>();
-      let continueToken: string | undefined;
-      for (let page = 0; page < this.maxPages; page += 1) {
-        const url = baseUrl + nodeListPath(nodegroupName, this.pageSize, continueToken);
-        const result = parseNodeListPage(await this.getJson(url, token, agent));
-        nodes.push(...result.nodes);
-        if (result.continueToken === undefined) return nodes;
-        if (seenTokens.has(result.continueToken)) {
-          throw new KubernetesApiError('the API server repeated a continue token: pagination would never end');
-        }
-        seenTokens.add(result.continueToken);
-        continueToken = result.continueToken;
+    const agent = this.agentFor(target, ca);
+    const nodes: NodeInfo[] = [];
+    const seenTokens = new Set<string>();
+    let continueToken: string | undefined;
+    for (let page = 0; page < this.maxPages; page += 1) {
+      const url = baseUrl + nodeListPath(nodegroupName, this.pageSize, continueToken);
+      const result = parseNodeListPage(await this.getJson(url, token, agent));
+      nodes.push(...result.nodes);
+      if (result.continueToken === undefined) return nodes;
+      if (seenTokens.has(result.continueToken)) {
+        throw new KubernetesApiError('the API server repeated a continue token: pagination would never end');
       }
-      throw new KubernetesApiError(`node list still unfinished after ${this.maxPages} pages`);
+      seenTokens.add(result.continueToken);
+      continueToken = result.continueToken;
+    }
+    throw new KubernetesApiError(`node list still unfinished after ${this.maxPages} pages`);
+  }
+
+  /**
+   * The cluster's keep-alive agent: listings of its node groups (a sweep examines many) reuse
+   * TLS connections instead of a handshake each. Idle sockets close after IDLE_SOCKET_MS.
+   */
+  private agentFor(target: KubernetesTarget, ca: string): https.Agent {
+    const key = `${target.endpoint}\n${target.certificateAuthorityData}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_CLUSTER, timeout: IDLE_SOCKET_MS, ca, rejectUnauthorized: true });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** Closes every kept-alive connection (tests, and a CLI that wants to exit at once). */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  async readAwsAuthRoleMappings(target: KubernetesTarget): Promise<AwsAuthRoleMapping[] | null> {
+    const configMap = await this.getObject(target, AWS_AUTH_PATH);
+    if (configMap === null) return null;
+    try {
+      return parseAwsAuthConfigMap(configMap);
+    } catch (error) {
+      throw new KubernetesApiError(`${AWS_AUTH_NAMESPACE}/${AWS_AUTH_NAME}: ${describeError(error)}`, undefined, { cause: error });
+    }
+  }
+
+  async listAdmissionWebhooks(target: KubernetesTarget): Promise<WebhookInfo[]> {
+    const [validating, mutating] = await Promise.all([
+      this.getObject(target, VALIDATING_WEBHOOKS_PATH),
+      this.getObject(target, MUTATING_WEBHOOKS_PATH),
+    ]);
+    return [
+      ...(validating === null ? [] : parseWebhookConfigurations(validating, 'ValidatingWebhookConfiguration')),
+      ...(mutating === null ? [] : parseWebhookConfigurations(mutating, 'MutatingWebhookConfiguration')),
+    ];
+  }
+
+  async serviceEndpoints(target: KubernetesTarget, namespace: string, serviceName: string): Promise<ServiceEndpoints> {
+    const list = await this.getObject(target, endpointSlicesPath(namespace, serviceName));
+    return list === null ? { namespace, name: serviceName, readyEndpoints: 0 } : countReadyEndpoints(list, namespace, serviceName);
+  }
+
+  /** One GET of a Kubernetes object or list; null when the API answers 404. */
+  private async getObject(target: KubernetesTarget, path: string): Promise<unknown> {
+    const baseUrl = apiBaseUrl(target.endpoint);
+    const ca = caBundle(target.certificateAuthorityData);
+    const token = await this.bearerToken(target);
+    const agent = new https.Agent({ keepAlive: false, ca, rejectUnauthorized: true });
+    try {
+      return await this.getJson(baseUrl + path, token, agent);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.statusCode === 404) return null;
+      throw error;
     } finally {
       agent.destroy();
     }
@@ -150,7 +231,21 @@ export class KubernetesClient implements KubernetesPort {
     }
   }
 
-  private getJson(url: string, token: string, agent: https.Agent): Promise<unknown> {
+  /**
+   * One GET. A kept-alive socket the server closed meanwhile (a frozen Lambda thawing) fails with
+   * ECONNRESET before any answer: that request is sent once more on a fresh connection, as the
+   * Node.js documentation advises for `request.reusedSocket`.
+   */
+  private async getJson(url: string, token: string, agent: https.Agent): Promise<unknown> {
+    try {
+      return await this.getJsonOnce(url, token, agent);
+    } catch (error) {
+      if (error instanceof StaleSocketError) return this.getJsonOnce(url, token, agent);
+      throw error;
+    }
+  }
+
+  private getJsonOnce(url: string, token: string, agent: https.Agent): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const fail = (error: KubernetesApiError) => {
         clearTimeout(deadline);
@@ -196,7 +291,14 @@ export class KubernetesClient implements KubernetesPort {
         fail(new KubernetesApiError(`GET ${redact(url)}: no complete answer within ${this.requestTimeoutMs} ms`));
         request.destroy();
       }, this.requestTimeoutMs);
-      request.on('error', (error) => fail(connectionError(url, error)));
+      request.on('error', (error) => {
+        if (request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          clearTimeout(deadline);
+          reject(new StaleSocketError());
+          return;
+        }
+        fail(connectionError(url, error));
+      });
       request.end();
     });
   }
@@ -228,7 +330,7 @@ function statusError(url: string, status: number, body: string): KubernetesApiEr
     status === 401
       ? ' (token rejected: is the IAM principal mapped by an access entry or aws-auth?)'
       : status === 403
-        ? ' (principal may not list nodes: missing RBAC/access policy)'
+        ? ' (principal may not read this: missing RBAC/access policy, see deploy/kubernetes/node-reader-rbac.yaml)'
         : '';
   return new KubernetesApiError(`GET ${redact(url)} answered ${status}${hint}${statusMessage(body)}`, status);
 }

@@ -4,8 +4,10 @@
  * table, schedule group and topic created when missing, the handler's return value as JSON on
  * stdout and the exit status of `remediate`.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startHarness, type Harness } from '../../emulator/harness';
+import type { Scenario } from '../../emulator/index';
 import type { Report } from '../../lambda/report';
 import { PROJECT_ROOT, run } from './support/processes';
 
@@ -68,6 +70,43 @@ describe('npm run invoke against the emulator (seed scenario)', () => {
     expect(missing.stdout).toBe('');
     expect(harness.emulator.calls()).toEqual([]);
   }, 60_000);
+});
+
+describe('npm run invoke --follow against the emulator (seed scenario, instances just launched)', () => {
+  let harness: Harness;
+  beforeEach(async () => {
+    // The seed's world, but its instance launched a moment ago: younger than the grace period.
+    const seed = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'emulator', 'scenarios', 'seed.json'), 'utf8')) as Scenario;
+    harness = await startHarness({ scenario: { ...seed, timing: { ...seed.timing, instanceAgeSeconds: 0 } } });
+  });
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('answers the launch event at once, then fires the grace-period re-check that remediates and the verification that sees the node join', async () => {
+    // Act
+    const result = await invoke(harness, ['--payload', path.join(PROJECT_ROOT, 'events', 'instance-launch.json'), '--follow']);
+
+    // Assess: one JSON report per line, in the order the invocations happened.
+    expect(result.code).toBe(0);
+    const reports = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Report);
+    expect(reports.map((r) => [r.trigger?.kind, r.trigger?.reason ?? null])).toEqual([
+      ['instance-launch', null],
+      ['recheck', 'grace-period'],
+      ['recheck', 'verify'],
+    ]);
+    // The launch event itself changed nothing: the instance was still within its grace period.
+    expect(reports[0]!.actions.filter((a) => a.status === 'done')).toEqual([]);
+    expect(reports[1]).toMatchObject({ outcome: 'REMEDIATED' });
+    expect(reports[1]!.actions).toContainEqual(expect.objectContaining({ type: 'CREATE_ROUTE', status: 'done' }));
+    expect(reports[2]).toMatchObject({ outcome: 'REMEDIATED', verification: { status: 'joined' } });
+    expect(reports[2]!.remediationId).toBe(reports[1]!.remediationId);
+    // The node really joined, and each one-time schedule deleted itself after it fired.
+    const nodes = harness.emulator.world.nodesOf('eks-workshop') as { metadata: { labels: Record<string, string> } }[];
+    expect(nodes.filter((n) => n.metadata.labels['eks.amazonaws.com/nodegroup'] === 'new_nodegroup_2')).toHaveLength(1);
+    expect(harness.emulator.schedules()).toEqual([]);
+    expect(result.stderr).toMatch(/firing the re-check recheck-grace-period-\S+ \(grace-period, eks-workshop\/new_nodegroup_2\)/);
+  }, 120_000);
 });
 
 describe('npm run invoke --emulator SCENARIO', () => {

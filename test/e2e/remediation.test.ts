@@ -177,7 +177,7 @@ describe('end to end against the local emulator', () => {
     expect(report.verification.status).toBe('pending');
   });
 
-  it('throttling on every operation: adaptive retries still get to REMEDIATED', async () => {
+  it('throttling on every operation: standard retries still get to REMEDIATED', async () => {
     // Prepare: every operation the remediator calls is throttled once before it succeeds.
     harness = await startHarness({ scenario: 'seed', env: { WAIT_SECONDS: '30' } });
     const operations = [

@@ -40,7 +40,7 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
       },
       { account: '123456789012', region: 'us-west-2' },
     ],
-    ['tracing off, a concurrency cap of 5', { remediator: { tracing: false, reservedConcurrency: 5 } }, undefined],
+    ['tracing off, a concurrency cap of 5, an alarm topic', { remediator: { tracing: false, reservedConcurrency: 5, createAlarmTopic: true } }, undefined],
     ['an existing report topic, no sweep', { reportTopicArn: 'arn:aws:sns:us-west-2:123456789012:reports', remediator: { sweepEnabled: false } }, undefined],
   ])('report no unacknowledged finding for %s', (_label, props, env) => {
     expect(findings(stackWith(props, env))).toEqual([]);

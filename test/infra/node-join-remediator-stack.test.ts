@@ -17,10 +17,10 @@ function synthStack(props: NodeJoinRemediatorStackProps): { stack: NodeJoinRemed
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] };
 
 describe('NodeJoinRemediatorStack', () => {
-  it('outputs what the deploy guide uses: function name, role ARN, log group, queues', () => {
+  it('outputs what the deploy guide uses: function name, role ARN, log group, queues, ledger table', () => {
     const { template } = synthStack({ remediator: { clusterNames: ['eks-workshop'] } });
     const outputs = Object.keys(template.findOutputs('*'));
-    expect(outputs.sort()).toEqual(['EventDeliveryDlqUrl', 'FailedInvocationQueueUrl', 'FunctionName', 'LogGroupName', 'RoleArn']);
+    expect(outputs.sort()).toEqual(['EventDeliveryDlqUrl', 'FailedInvocationQueueUrl', 'FunctionName', 'LedgerTableName', 'LogGroupName', 'RoleArn']);
   });
 
   it('runs the function in the given subnets, with a new egress-only security group in the VPC', () => {
@@ -64,12 +64,20 @@ describe('NodeJoinRemediatorStack', () => {
     template.resourceCountIs('AWS::SNS::Topic', 0);
   });
 
-  it('sends every alarm to the alarm topic', () => {
+  it('sends the notifying alarms to the alarm topic', () => {
     const alarmTopicArn = 'arn:aws:sns:us-west-2:123456789012:ops-alerts';
     const { template } = synthStack({ alarmTopicArn });
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBeGreaterThan(0);
-    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([alarmTopicArn]);
+    const notifying = [
+      ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm')),
+      ...Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.AlarmActions !== undefined),
+    ];
+    expect(notifying).toHaveLength(3);
+    for (const alarm of notifying) expect(alarm.Properties.AlarmActions).toEqual([alarmTopicArn]);
+  });
+
+  it('creates an alarm topic on request and outputs its ARN', () => {
+    const { template } = synthStack({ remediator: { createAlarmTopic: true } });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: Match.stringLikeRegexp('AlarmTopic') } });
   });
 
   it.each<[string, NodeJoinRemediatorStackProps, string, RegExp]>([

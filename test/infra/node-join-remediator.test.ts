@@ -181,27 +181,51 @@ describe('NodeJoinRemediator with its defaults and one cluster', () => {
     expect(entry.KubernetesGroups).toBeUndefined();
   });
 
-  it('alarms on function errors, on both dead-letter queues and on UNRESOLVED and FAILED outcomes', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-    const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(alarms).toHaveLength(5);
-    expect(alarms.find((a) => a.MetricName === 'Errors')).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn.logicalId } }],
-      Threshold: 1,
-    });
-    const queueAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(queueAlarms.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(queues.sort());
-    const outcomeAlarms = alarms.filter((a) => a.MetricName === OUTCOME_METRIC.metricName);
-    expect(outcomeAlarms.map((a) => a.Namespace)).toEqual([OUTCOME_METRIC.namespace, OUTCOME_METRIC.namespace]);
-    const outcomeOf = (alarm: { Dimensions: { Name: string; Value: string }[] }): string | undefined =>
-      alarm.Dimensions.find((d) => d.Name === 'Outcome')?.Value;
-    expect(outcomeAlarms.map(outcomeOf).sort()).toEqual(['FAILED', 'UNRESOLVED']);
-    for (const alarm of outcomeAlarms) {
-      expect(alarm.Dimensions).toContainEqual({ Name: 'service', Value: OUTCOME_METRIC.serviceName });
-      expect(alarm.Dimensions).toHaveLength(2);
+  it('one failure trips one notifying alarm: errors, FAILED reports and both dead-letter queues feed one composite', () => {
+    // Prepare
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const composites = template.findResources('AWS::CloudWatch::CompositeAlarm');
+    const alarmIdsWhere = (test: (properties: Record<string, any>) => boolean): string[] =>
+      Object.entries(alarms).filter(([, alarm]) => test(alarm.Properties)).map(([id]) => id).sort();
+    const metricNameOf = (p: Record<string, any>): string => p.MetricName ?? p.Metrics?.[0]?.MetricStat?.Metric?.MetricName;
+    const outcomeOf = (p: Record<string, any>): string | undefined => p.Dimensions?.find((d: { Name: string }) => d.Name === 'Outcome')?.Value;
+    const childrenOf = (composite: Record<string, any>): string[] =>
+      [...JSON.stringify(composite.Properties.AlarmRule).matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g)].map((m) => m[1]).sort();
+    const compositeNamed = (suffix: string) => Object.values(composites).find((c) => String(c.Properties.AlarmName).endsWith(suffix))!;
+    // Act
+    const failureChildren = childrenOf(compositeNamed('Composite-Failure'));
+    const backlogChildren = childrenOf(compositeNamed('Composite-Backlog'));
+    // Assess: the failure signals, each once, all under one composite
+    expect(failureChildren).toEqual(
+      alarmIdsWhere((p) => (metricNameOf(p) === 'Errors' && p.Namespace !== OUTCOME_METRIC.namespace) || outcomeOf(p) === 'FAILED' || metricNameOf(p) === 'ApproximateNumberOfMessagesVisible'),
+    );
+    expect(failureChildren).toHaveLength(4);
+    expect(alarmIdsWhere((p) => metricNameOf(p) === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    // Throttles and event age: the other composite
+    expect(backlogChildren).toEqual(alarmIdsWhere((p) => ['Throttles', 'AsyncEventAge'].includes(metricNameOf(p))));
+    expect(backlogChildren).toHaveLength(2);
+    // No signal is alarmed twice, and every component alarm belongs to exactly one notifying alarm.
+    const unresolved = alarmIdsWhere((p) => outcomeOf(p) === 'UNRESOLVED');
+    expect(unresolved).toHaveLength(1);
+    expect([...failureChildren, ...backlogChildren, ...unresolved].sort()).toEqual(Object.keys(alarms).sort());
+    for (const alarm of Object.values(alarms)) {
+      if (outcomeOf(alarm.Properties) !== undefined) {
+        expect(alarm.Properties.Dimensions).toContainEqual({ Name: 'service', Value: OUTCOME_METRIC.serviceName });
+        expect(alarm.Properties.Namespace).toBe(OUTCOME_METRIC.namespace);
+      }
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
-    for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
+    expect(remediator.alarms).toHaveLength(3);
+  });
+
+  it('has a dashboard of outcomes, the function (errors, throttles, duration, event age) and both dead-letter queues', () => {
+    const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody);
+    for (const outcome of ['REMEDIATED', 'FAILED', 'UNRESOLVED', 'DRY_RUN', 'SKIPPED', 'HEALTHY']) {
+      expect(body).toContain(`\\"RemediationOutcome\\",\\"Outcome\\",\\"${outcome}\\",\\"service\\",\\"eks-node-join-remediator\\"`);
+    }
+    for (const metric of ['Errors', 'Throttles', 'Duration', 'AsyncEventAge', 'AsyncEventsDropped', 'ApproximateNumberOfMessagesVisible']) expect(body).toContain(`\\"${metric}\\"`);
+    expect(body).toContain('RemediatorEventDeliveryDlq');
+    expect(body).toContain('RemediatorFailedInvocationQueue');
   });
 
   it('exposes the per-outcome metric for other alarms (e.g. REMEDIATED)', () => {
@@ -226,6 +250,12 @@ describe('NodeJoinRemediator IAM policy (least privilege)', () => {
         'eks:ListNodegroups',
         'eks:DescribeNodegroup',
         'eks:UpdateNodegroupConfig',
+        // the identity checks: read-only (CreateAccessEntry, PassRole and GetConsoleOutput are opt-in)
+        'eks:ListAccessEntries',
+        'eks:DescribeAccessEntry',
+        'iam:GetRole',
+        'iam:GetInstanceProfile',
+        'iam:SimulatePrincipalPolicy',
         'autoscaling:TerminateInstanceInAutoScalingGroup',
         'ec2:CreateRoute',
         'ec2:ReplaceRoute',
@@ -398,7 +428,7 @@ describe('NodeJoinRemediator props change the template as documented', () => {
     expect(statementsWith(roleStatements(template), 'sns:Publish').map((s) => s.Resource)).toEqual([{ Ref: topicLogicalId }]);
   });
 
-  it('alarmActions: every alarm notifies them', () => {
+  it('alarmActions: the notifying alarms (two composites, UNRESOLVED) notify them; component alarms stay silent', () => {
     // Prepare
     const app = new App();
     const stack = new Stack(app, 'AlarmStack', { env: TEST_ENV });
@@ -408,10 +438,30 @@ describe('NodeJoinRemediator props change the template as documented', () => {
       alarmActions: [new cloudwatchActions.SnsAction(topic)],
       code: lambda.Code.fromInline('export const handler = async () => ({});'),
     });
-    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
+    const template = Template.fromStack(stack);
     // Assess
-    expect(alarms).toHaveLength(5);
-    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:us-west-2:123456789012:ops']);
+    const composites = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
+    expect(composites).toHaveLength(2);
+    for (const composite of composites) expect(composite.Properties.AlarmActions).toEqual(['arn:aws:sns:us-west-2:123456789012:ops']);
+    const notifying = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.AlarmActions !== undefined);
+    expect(notifying).toHaveLength(1);
+    expect(notifying[0].Properties.Dimensions).toContainEqual({ Name: 'Outcome', Value: 'UNRESOLVED' });
+    expect(notifying[0].Properties.AlarmActions).toEqual(['arn:aws:sns:us-west-2:123456789012:ops']);
+  });
+
+  it('createAlarmTopic: an encrypted, TLS-only topic the notifying alarms publish to', () => {
+    // Act
+    const { template, stack, remediator } = synthRemediator({ createAlarmTopic: true });
+    // Assess
+    const topicId = logicalIdOf(stack, remediator.alarmTopic!);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    for (const composite of Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'))) {
+      expect(composite.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
   });
 
   describe('vpc', () => {

@@ -8,8 +8,8 @@ import { onlyResource, synthRemediator } from './support/synth';
 
 interface KubernetesObject {
   kind: string;
-  metadata: { name: string };
-  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  metadata: { name: string; namespace?: string };
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
   roleRef?: { apiGroup: string; kind: string; name: string };
   subjects?: { apiGroup: string; kind: string; name: string }[];
 }
@@ -20,10 +20,25 @@ describe('node-reader-rbac.yaml', () => {
   ) as KubernetesObject[];
   const clusterRole = manifest.find((object) => object.kind === 'ClusterRole');
   const binding = manifest.find((object) => object.kind === 'ClusterRoleBinding');
+  const role = manifest.find((object) => object.kind === 'Role');
+  const roleBinding = manifest.find((object) => object.kind === 'RoleBinding');
 
-  it('grants get and list on nodes, and nothing else', () => {
-    expect(manifest).toHaveLength(2);
-    expect(clusterRole?.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
+  it('grants reads of nodes, webhook configurations and endpointslices cluster-wide, and nothing else', () => {
+    expect(manifest).toHaveLength(4);
+    expect(clusterRole?.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], verbs: ['list'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
+    ]);
+    expect(JSON.stringify(manifest)).not.toMatch(/"(create|update|patch|delete|watch|\*)"/);
+  });
+
+  it('reads exactly one ConfigMap: kube-system/aws-auth, by name, bound to the same group', () => {
+    expect(role?.metadata).toMatchObject({ namespace: 'kube-system' });
+    expect(role?.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['aws-auth'], verbs: ['get'] }]);
+    expect(roleBinding?.metadata).toMatchObject({ namespace: 'kube-system' });
+    expect(roleBinding?.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role?.metadata.name });
+    expect(roleBinding?.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_READER_GROUP }]);
   });
 
   it('binds that ClusterRole to the group the construct documents', () => {

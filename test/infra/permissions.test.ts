@@ -18,6 +18,8 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   'client-ec2': 'ec2',
   'client-auto-scaling': 'autoscaling',
   'client-sns': 'sns',
+  'client-iam': 'iam',
+  'client-cloudtrail': 'cloudtrail',
   'client-dynamodb': 'dynamodb',
   'client-scheduler': 'scheduler',
   'client-sts': 'sts',
@@ -40,6 +42,8 @@ const DOCUMENT_COMMAND_ACTIONS: Record<string, string> = {
   TransactGet: 'TransactGetItems',
   TransactWrite: 'TransactWriteItems',
 };
+/** Granted without an SDK call of the same name: EKS checks iam:PassRole on an EC2 access entry's role. */
+const GRANTED_FOR_ANOTHER_CALL = ['iam:PassRole'];
 
 /** `eks:DescribeCluster`, ... for every `XxxCommand` / `paginateXxx` in files importing one SDK client. */
 function actionsCalledByAdapters(): string[] {
@@ -60,10 +64,13 @@ function actionsCalledByAdapters(): string[] {
 }
 
 describe('the role and the adapters agree', () => {
-  // Prepare: a report topic, so that sns:Publish is granted too.
+  // Prepare: a report topic, so that sns:Publish is granted too; the opt-in knobs on, so that
+  // eks:CreateAccessEntry and ec2:GetConsoleOutput are granted too.
   const stack = new Stack(new App(), 'PermissionsStack', { env: TEST_ENV });
   new NodeJoinRemediator(stack, 'Remediator', {
     clusterNames: ['eks-workshop'],
+    createNodeAccessEntry: true,
+    readConsoleOutput: true,
     reportTopic: new sns.Topic(stack, 'Reports'),
     code: lambda.Code.fromInline('export const handler = async () => ({});'),
   });
@@ -84,11 +91,50 @@ describe('the role and the adapters agree', () => {
   it('grants no AWS API action of those services that lambda/aws does not send', () => {
     // Prepare: Lambda's own network-interface actions (VPC functions) are not engine calls.
     const called = new Set(actionsCalledByAdapters());
-    const serviceActions = [...granted].filter((action) => /^(eks|ec2|autoscaling|sns|dynamodb|scheduler):/.test(action));
+    const serviceActions = [...granted].filter(
+      (action) => /^(eks|ec2|autoscaling|sns|cloudtrail|dynamodb|scheduler|iam):/.test(action) && !GRANTED_FOR_ANOTHER_CALL.includes(action),
+    );
     // Act
     const unused = serviceActions.filter((action) => !called.has(action) && !(VPC_NETWORK_INTERFACE_ACTIONS as readonly string[]).includes(action));
     // Assess: a grant the engine stopped using must be removed with the call.
     expect(serviceActions.length).toBeGreaterThan(10);
     expect(unused).toEqual([]);
+  });
+});
+
+describe('opt-in grants', () => {
+  function grantsOf(props: { createNodeAccessEntry?: boolean; readConsoleOutput?: boolean }) {
+    const stack = new Stack(new App(), 'OptInStack', { env: TEST_ENV });
+    new NodeJoinRemediator(stack, 'Remediator', {
+      clusterNames: ['eks-workshop'],
+      ...props,
+      code: lambda.Code.fromInline('export const handler = async () => ({});'),
+    });
+    return Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[],
+    );
+  }
+  const actionsOf = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+  it('grants neither eks:CreateAccessEntry, iam:PassRole nor ec2:GetConsoleOutput by default', () => {
+    // Act
+    const actions = actionsOf(grantsOf({}));
+    // Assess
+    expect(actions).toEqual(expect.arrayContaining(['eks:ListAccessEntries', 'iam:SimulatePrincipalPolicy']));
+    expect(actions).not.toEqual(expect.arrayContaining(['eks:CreateAccessEntry']));
+    expect(actions).not.toContain('ec2:GetConsoleOutput');
+    // (iam:PassRole exists for the scheduler role only, never towards EKS)
+    expect(JSON.stringify(grantsOf({}))).not.toContain('eks.amazonaws.com');
+  });
+
+  it('with createNodeAccessEntry: CreateAccessEntry on the allowed cluster only, for IAM roles of the account; PassRole to EKS only', () => {
+    // Act
+    const statements = grantsOf({ createNodeAccessEntry: true });
+    // Assess
+    const create = statements.find((s) => s.Action === 'eks:CreateAccessEntry')!;
+    expect(JSON.stringify(create.Resource)).toContain(':cluster/eks-workshop');
+    expect(create.Condition).toMatchObject({ ArnLike: { 'eks:principalArn': [expect.anything()] } });
+    const passRole = statements.find((s) => s.Action === 'iam:PassRole')!;
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } });
   });
 });

@@ -700,7 +700,7 @@ describe('malformed actions', () => {
 
     // Assess
     expect(result.actions.map((a) => a.status)).toEqual(['failed', 'skipped']);
-    expect(result.actions[0]!.detail['error']).toMatchObject({ name: 'ValidationError' });
+    expect(result.actions[0]!.detail['error']).toMatchObject({ name: 'InvariantError' });
     expect(ec2Mock.calls()).toHaveLength(0);
   });
 });

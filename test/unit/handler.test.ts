@@ -32,7 +32,7 @@ import { Ec2Adapter } from '../../lambda/aws/ec2';
 import { EksAdapter } from '../../lambda/aws/eks';
 import { configFromEnv } from '../../lambda/config';
 import { KubernetesApiError, ValidationError } from '../../lambda/errors';
-import { createHandler, METRIC_NAMESPACE, OUTCOME_METRIC, type HandlerRuntime } from '../../lambda/handler';
+import { createHandler, KUBERNETES_UNAVAILABLE_METRIC, METRIC_NAMESPACE, OUTCOME_METRIC, runtimeFromEnv, type HandlerRuntime } from '../../lambda/handler';
 import type { NodeInfo } from '../../lambda/model';
 import { InMemoryLedger } from '../../lambda/ledger/memory';
 import type { KubernetesPort, LeaseResult, LedgerPort, LedgerRecord, RecheckRequest, SchedulerPort } from '../../lambda/ports';
@@ -896,5 +896,80 @@ describe('handler in the deployed shape (contract section 8)', () => {
     expect(cloudtrail.accountId).toBe('123456789012');
     expect(own).toMatchObject({ outcome: 'SKIPPED', trigger: { kind: 'cloudtrail', eventId: ownRoleEvent.detail.eventID } });
     expect(manual.reports[0]).toMatchObject({ trigger: { kind: 'manual' }, accountId: '123456789012' });
+  });
+
+  it('is quiet about a healthy fleet without Kubernetes access: HEALTHY reports, one log line and one metric per invocation', async () => {
+    // Prepare: the API answers 403 for every node group; the instance is 35 minutes old and EKS lists no failure.
+    const world = loadWorld();
+    world.kubernetes.failure = new KubernetesApiError('nodes is forbidden', 403);
+    serve(world);
+    eks.on(ListClustersCommand).resolves({ clusters: [WORLD.clusterName] });
+    eks.on(ListNodegroupsCommand).resolves({ nodegroups: ['ng-a', 'ng-b', 'ng-c'] });
+    const logger = recordingLogger();
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'eks-node-join-remediator' });
+    const clock = new FakeClock('2026-11-29T06:20:00.000Z');
+    const { runtime } = deployedRuntime(world, { clock });
+    const handler = createHandler(() => ({ ...runtime, logger: logger as unknown as Logger, metrics }));
+
+    // Act
+    let result: MultiReport;
+    try {
+      result = (await handler(scheduledEvent, lambdaContext('request-1'))) as MultiReport;
+    } finally {
+      stdout.mockRestore();
+    }
+
+    // Assess
+    expect(result.reports.map((r) => [r.outcome, r.registrationSource])).toEqual([
+      ['HEALTHY', 'nodegroup-health'],
+      ['HEALTHY', 'nodegroup-health'],
+      ['HEALTHY', 'nodegroup-health'],
+    ]);
+    expect(logger.lines.filter((l) => /Kubernetes API could not be used/.test(l.message))).toHaveLength(1);
+    const emf = written.map((line) => { try { return JSON.parse(line); } catch { return undefined; } }).filter((e) => e?._aws);
+    expect(emf.filter((e) => e[KUBERNETES_UNAVAILABLE_METRIC] !== undefined)).toHaveLength(1);
+  });
+
+  it('built from the environment: service eks-node-join-remediator by default, a cold-start metric once, the outcome metric shape', async () => {
+    // Prepare: a Lambda-like environment without POWERTOOLS_SERVICE_NAME; tracing on.
+    const saved = process.env['AWS_LAMBDA_INITIALIZATION_TYPE'];
+    process.env['AWS_LAMBDA_INITIALIZATION_TYPE'] = 'on-demand';
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const handler = createHandler(() =>
+      runtimeFromEnv({ AWS_REGION: WORLD.region, REMEDIATOR_ROLE_ARN: OWN_ROLE, POWERTOOLS_TRACE_ENABLED: 'true' }),
+    );
+
+    // Act: the remediator's own call, skipped without any AWS call; twice.
+    try {
+      await handler(ownRoleEvent, lambdaContext('request-1'));
+      await handler(ownRoleEvent, lambdaContext('request-2'));
+    } finally {
+      stdout.mockRestore();
+      if (saved === undefined) delete process.env['AWS_LAMBDA_INITIALIZATION_TYPE'];
+      else process.env['AWS_LAMBDA_INITIALIZATION_TYPE'] = saved;
+    }
+
+    // Assess
+    const emf = written.map((line) => { try { return JSON.parse(line); } catch { return undefined; } }).filter((e) => e?._aws);
+    const outcomes = emf.filter((e) => e[OUTCOME_METRIC] !== undefined);
+    expect(outcomes).toHaveLength(2);
+    expect(outcomes[0]._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: METRIC_NAMESPACE,
+      Dimensions: [['service', 'Outcome']],
+      Metrics: [{ Name: OUTCOME_METRIC, Unit: 'Count' }],
+    });
+    expect(outcomes[0]).toMatchObject({ service: 'eks-node-join-remediator', Outcome: 'SKIPPED' });
+    expect(emf.filter((e) => e['ColdStart'] !== undefined)).toEqual([expect.objectContaining({ service: 'eks-node-join-remediator' })]);
+    const logs = written.map((line) => { try { return JSON.parse(line); } catch { return undefined; } }).filter((l) => l?.message === 'remediation report');
+    expect(logs[0]).toMatchObject({ service: 'eks-node-join-remediator', function_request_id: 'request-1', trigger: { kind: 'cloudtrail' } });
   });
 });

@@ -63,7 +63,11 @@ describe('nextSteps', () => {
         type: 'SCALE_CYCLE',
         resourceId: 'new_nodegroup_2',
         status: 'failed',
-        detail: { scaledDownTo: 0, original: { minSize: 1, maxSize: 3, desiredSize: 2 } },
+        detail: {
+          scaledDownTo: { minSize: 0, maxSize: 3, desiredSize: 0 },
+          original: { minSize: 1, maxSize: 3, desiredSize: 2 },
+          restoreCommand: 'aws eks update-nodegroup-config --cluster-name eks-workshop --nodegroup-name new_nodegroup_2 --scaling-config minSize=1,maxSize=3,desiredSize=2',
+        },
       },
     ]);
 
@@ -72,7 +76,7 @@ describe('nextSteps', () => {
 
     // Assess
     expect(steps[0]).toBe(
-      "Restore the node group's scaling first (it was left scaled down): aws eks update-nodegroup-config --region us-west-2 " +
+      "Restore the node group's scaling first (it was left scaled down): aws eks update-nodegroup-config " +
         '--cluster-name eks-workshop --nodegroup-name new_nodegroup_2 --scaling-config minSize=1,maxSize=3,desiredSize=2',
     );
     expect(steps[1]).toMatch(/^Your AWS credentials lack the permission named in the reason/);

@@ -50,6 +50,8 @@ describe('describeAutoScalingGroups', () => {
           'k8s.io/cluster-autoscaler/enabled': 'true',
         },
         instances: [{ instanceId: WORLD.instanceId, lifecycleState: 'InService', healthStatus: 'Healthy', availabilityZone: 'us-west-2a' }],
+        // VPCZoneIdentifier: every subnet a replacement can land in
+        subnetIds: [WORLD.newSubnetId],
       },
     ]);
   });

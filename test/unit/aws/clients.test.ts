@@ -82,13 +82,13 @@ afterEach(() => {
 });
 
 describe('awsClientConfig', () => {
-  it('uses adaptive retries, bounded attempts and the given region', async () => {
+  it('uses standard retries (faster than adaptive under throttling, issue 7), bounded attempts and the given region', async () => {
     // Act
     const client = new EC2Client(awsClientConfig({ region: 'us-west-2' }));
 
     // Assess
     expect(await client.config.region()).toBe('us-west-2');
-    expect(client.config.retryMode).toBe('adaptive');
+    expect(client.config.retryMode).toBe('standard');
     expect(await client.config.maxAttempts()).toBe(DEFAULT_MAX_ATTEMPTS);
     client.destroy();
   });

@@ -171,6 +171,7 @@ describe('describeNatGateways', () => {
       vpcId: WORLD.vpcId,
       state: 'available',
       connectivityType: 'public',
+      createTime: '2026-11-01T09:20:11.000Z',
     });
   });
 });
@@ -284,6 +285,8 @@ describe('describeInstances', () => {
         launchTime: '2026-11-29T05:45:00.000Z',
         privateDnsName: 'ip-10-42-200-17.us-west-2.compute.internal',
         autoScalingGroupName: WORLD.asgName,
+        iamInstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/eks-a8c75f2f-df78-a72f-4063-4b69af3de5b1',
+        metadataHttpEndpoint: 'enabled',
       },
       {
         instanceId: 'i-0a9b8c7d6e5f40312',

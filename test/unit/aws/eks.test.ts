@@ -46,6 +46,8 @@ describe('describeCluster', () => {
       vpcId: WORLD.vpcId,
       endpointPublicAccess: true,
       endpointPrivateAccess: true,
+      authenticationMode: 'API_AND_CONFIG_MAP',
+      healthIssues: [],
     });
   });
 
@@ -110,6 +112,8 @@ describe('describeNodegroup', () => {
       tags: { team: 'platform' },
       autoScalingGroupNames: [WORLD.asgName],
       healthIssues: [],
+      nodeRole: 'arn:aws:iam::123456789012:role/eks-workshop-node-role',
+      amiType: 'AL2_x86_64',
     });
   });
 

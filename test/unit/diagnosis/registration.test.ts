@@ -1,5 +1,7 @@
-import { assessRegistration } from '../../../lambda/diagnosis/registration';
-import { addInstance, registerNode, secondsBefore, SEED, seedSnapshot, useNodegroupHealth } from '../../fixtures/snapshots/builder';
+import { assessRegistration, NODE_CREATION_FAILURE_WINDOW_SECONDS } from '../../../lambda/diagnosis/registration';
+import { diagnose } from '../../../lambda/diagnosis';
+import { outcomeBeforeExecution, plan } from '../../../lambda/plan';
+import { addInstance, config, registerNode, secondsBefore, SEED, seedSnapshot, useNodegroupHealth } from '../../fixtures/snapshots/builder';
 
 const GRACE = { graceSeconds: 300 };
 
@@ -99,9 +101,9 @@ describe('assessRegistration with the node group health fallback', () => {
     expect(warning!.evidence).toMatchObject({ unavailableReason: 'TLS handshake timeout' });
   });
 
-  it('never takes silence for success: unlisted old instances are unverified, not registered', () => {
+  it('never takes silence for success inside EKS\'s failure window: unlisted instances are unverified, not registered', () => {
     const snapshot = seedSnapshot();
-    addInstance(snapshot, { instanceId: 'i-0ccccccccccccccc1' });
+    addInstance(snapshot, { instanceId: 'i-0ccccccccccccccc1', launchTime: secondsBefore(snapshot, NODE_CREATION_FAILURE_WINDOW_SECONDS - 1) });
     useNodegroupHealth(snapshot, [SEED.instanceId]);
 
     const result = assessRegistration(snapshot, GRACE);
@@ -110,6 +112,40 @@ describe('assessRegistration with the node group health fallback', () => {
     expect(result.registeredInstanceIds).toEqual([]);
     expect(result.instances.find((i) => i.instanceId === 'i-0ccccccccccccccc1')!.registered).toBe(false);
     expect(result.unregisteredInstanceIds).toEqual([SEED.instanceId]);
+  });
+
+  it('counts instances older than the NodeCreationFailure window that EKS does not list as registered', () => {
+    // Prepare: one old instance EKS lists as failed, one just as old it does not list.
+    const snapshot = seedSnapshot();
+    addInstance(snapshot, { instanceId: 'i-0ccccccccccccccc1', launchTime: secondsBefore(snapshot, NODE_CREATION_FAILURE_WINDOW_SECONDS) });
+    snapshot.instances[0]!.launchTime = secondsBefore(snapshot, NODE_CREATION_FAILURE_WINDOW_SECONDS);
+    useNodegroupHealth(snapshot, [SEED.instanceId]);
+
+    // Act
+    const result = assessRegistration(snapshot, GRACE);
+
+    // Assess
+    expect(result.registeredByHealthInstanceIds).toEqual(['i-0ccccccccccccccc1']);
+    expect(result.unverifiedInstanceIds).toEqual([]);
+    expect(result.unregisteredInstanceIds).toEqual([SEED.instanceId]);
+    expect(result.instances.find((i) => i.instanceId === 'i-0ccccccccccccccc1')).toMatchObject({ registered: true });
+    expect(result.instances.find((i) => i.instanceId === 'i-0ccccccccccccccc1')).not.toHaveProperty('nodeName');
+  });
+
+  it('makes a healthy node group HEALTHY without Kubernetes access once its instances are past the window', () => {
+    // Prepare: the API answers 401; EKS lists no failure for the seed's instance, launched 31 minutes ago.
+    const snapshot = seedSnapshot();
+    snapshot.instances[0]!.launchTime = secondsBefore(snapshot, NODE_CREATION_FAILURE_WINDOW_SECONDS + 60);
+    useNodegroupHealth(snapshot, [], 'Unauthorized (401)');
+    const settings = config();
+
+    // Act
+    const diagnosis = diagnose(snapshot, settings);
+    const settled = outcomeBeforeExecution(diagnosis, plan(snapshot, diagnosis, settings), false);
+
+    // Assess: the API's absence is a warning in the report, not UNRESOLVED.
+    expect(settled?.outcome).toBe('HEALTHY');
+    expect(diagnosis.findings.map((f) => [f.code, f.severity])).toEqual([['KUBERNETES_API_UNAVAILABLE', 'warning']]);
   });
 
   it('ignores NodeCreationFailure ids of instances that no longer exist', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunningEmulator } from '../../../emulator/index';
-import { bundledScenario, SEED, startTestEmulator } from './support/harness';
+import { awsCliEnv, bundledScenario, SEED, startTestEmulator } from './support/harness';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../..');
@@ -16,19 +16,7 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const awsCliMissing = spawnSync('aws', ['--version']).error !== undefined;
 
 function awsEnv(emulator: RunningEmulator, principal = 'operator'): NodeJS.ProcessEnv {
-  const credentials = emulator.credentialsOf(principal);
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ENDPOINT_URL: emulator.awsEndpoint,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: emulator.region,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-  };
+  return awsCliEnv(emulator, principal);
 }
 
 async function aws(emulator: RunningEmulator, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -48,6 +48,8 @@ type Responder = (request: RecordedRequest) => { status: number; body: unknown }
 /** A Kubernetes-like API on 127.0.0.1 that authenticates tokens and pages the node list. */
 class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
+  /** TLS handshakes completed */
+  connections = 0;
   private server?: https.Server;
   respond: Responder = (request) => this.nodeList(request);
   /** the authenticator's clock (tokens are valid 15 minutes from signing) */
@@ -75,6 +77,7 @@ class FakeApiServer {
         res.end(JSON.stringify(answer.body));
       });
     });
+    this.server.on('secureConnection', () => (this.connections += 1));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `https://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
@@ -187,6 +190,24 @@ describe('KubernetesClient against a real HTTPS server', () => {
     expect(server.requests.map((r) => r.query.get('limit'))).toEqual(Array(expectedPages).fill('2'));
     expect(server.requests[0]?.query.has('continue')).toBe(false);
     expect(server.requests.slice(1).every((r) => r.query.has('continue'))).toBe(true);
+  });
+
+  it('keeps one connection alive per cluster: listings of several node groups share one TLS handshake', async () => {
+    // Prepare
+    const client = new KubernetesClient({ credentials: CREDENTIALS, pageSize: 2, now: CLOCK });
+
+    // Act
+    try {
+      await client.listNodegroupNodes(target(), NODEGROUP);
+      await client.listNodegroupNodes(target(), 'other-nodegroup');
+      await client.listNodegroupNodes(target(), NODEGROUP);
+    } finally {
+      client.close();
+    }
+
+    // Assess
+    expect(server.requests.length).toBeGreaterThan(3);
+    expect(server.connections).toBe(1);
   });
 
   it('sends the node group label selector and a signed EKS bearer token', async () => {

@@ -273,8 +273,18 @@ describe('GET /api/v1/nodes/{name}', () => {
 describe('discovery and unknown paths', () => {
   it.each([
     ['/api', { kind: 'APIVersions', versions: ['v1'] }],
-    ['/apis', { kind: 'APIGroupList', groups: [] }],
-    ['/api/v1', { kind: 'APIResourceList', groupVersion: 'v1', resources: [expect.objectContaining({ name: 'nodes', kind: 'Node', namespaced: false, verbs: expect.arrayContaining(['list', 'get']) })] }],
+    ['/apis', { kind: 'APIGroupList', groups: [expect.objectContaining({ name: 'admissionregistration.k8s.io' }), expect.objectContaining({ name: 'discovery.k8s.io' })] }],
+    [
+      '/api/v1',
+      {
+        kind: 'APIResourceList',
+        groupVersion: 'v1',
+        resources: [
+          expect.objectContaining({ name: 'nodes', kind: 'Node', namespaced: false, verbs: expect.arrayContaining(['list', 'get']) }),
+          expect.objectContaining({ name: 'configmaps', kind: 'ConfigMap', namespaced: true }),
+        ],
+      },
+    ],
   ])('answers %s with plain JSON even when aggregated discovery is asked for', async (path, expected) => {
     // Act
     const answer = await httpsGet(api.endpoint, path, { caPem, token: await tokenFor(), accept: AGGREGATED_DISCOVERY_ACCEPT });

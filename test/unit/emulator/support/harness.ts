@@ -68,3 +68,20 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { 
   }
   throw new Error('expected the call to fail, but it succeeded');
 }
+
+/** Environment for the installed AWS CLI against the emulator, signing as the named principal. */
+export function awsCliEnv(emulator: RunningEmulator, principal = 'operator'): NodeJS.ProcessEnv {
+  const credentials = emulator.credentialsOf(principal);
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_ENDPOINT_URL: emulator.awsEndpoint,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_DEFAULT_REGION: emulator.region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
+}
