@@ -12,6 +12,7 @@ import { configFromEnv, type Config } from './config';
 import { clustersInScope, remediateNodegroup, triggerOf, verifyRecheck, type EngineDeps } from './engine';
 import { describeError, RemediationFailedError, ValidationError } from './errors';
 import { parseInput, resolveAutoScalingGroupTarget, targetsForClusters, type ParsedInput } from './inputs';
+import { InMemoryLedger } from './ledger/memory';
 import { notificationDue, recordOutcome } from './ledger/outcomes';
 import type { Target } from './model';
 import type { LedgerPort, Ports, RecheckRequest, ReportPublisher, SchedulerPort } from './ports';
@@ -188,7 +189,8 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
       now: rt.now,
       runId: context?.awsRequestId ?? randomUUID(),
       ...(accountId ? { accountId } : {}),
-      ...(rt.ledger ? { ledger: rt.ledger } : {}),
+      // Without a ledger table, leases and the ledger live for this invocation (as in the CLI).
+      ledger: rt.ledger ?? new InMemoryLedger(),
       ...(scheduler ? { scheduler } : {}),
       remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
     };
@@ -238,7 +240,14 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
         report: inputReport(rt, inputTrigger(event), 'FAILED', `Resolving what to examine failed, so nothing was examined or changed: ${describeError(error)}.`),
       };
     }
-    const trigger = work.kind === 'report' ? work.report.trigger : work.kind === 'nodegroups' ? triggerOf(work.targets[0]!) : work.trigger;
+    const trigger =
+      work.kind === 'report'
+        ? work.report.trigger
+        : work.kind === 'nodegroups'
+          ? work.targets[0]
+            ? triggerOf(work.targets[0])
+            : inputTrigger(event)
+          : work.trigger;
     if (hasLoggerKeys(rt.logger)) rt.logger.appendKeys({ trigger });
 
     try {

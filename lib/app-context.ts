@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { parseBoolean, parseConfig, type RawConfig } from '../lambda/config';
 import { ValidationError } from '../lambda/errors';
 import type { NodeJoinRemediatorStackProps } from './node-join-remediator-stack';
+import { REGION_NAME, validateOrganizationTargets, type OrganizationTargets } from './organization';
 import { MAX_TIMEOUT_SECONDS } from './remediator-settings';
 
 export const DEFAULT_STACK_NAME = 'EksNodeJoinRemediator';
@@ -48,7 +49,32 @@ export const CONTEXT_KEYS = {
   createAccessEntries: 'false: do not create EKS access entries (CONFIG_MAP clusters)',
   kubernetesGroups: 'comma-separated Kubernetes groups for the access entries instead of the view access policy',
   routeTableVpcIds: 'comma-separated VPC ids: only their route tables may be written',
+  deployment: 'single (one account and region, default) | organization (central stack + StackSet of the member stack)',
+  organizationId: 'organization: the AWS Organizations id (o-...) whose principals may publish to the central topic',
+  organizationalUnitIds: 'organization: comma-separated OU ids (ou-...) or the root id (r-...) the StackSet deploys to',
+  regions: 'organization: comma-separated regions the StackSet deploys to in every member account',
+  assetBucketPrefix: 'organization: prefix of the per-region asset buckets <prefix>-<region> in the central account',
+  stackSetName: 'organization: name of the StackSet (default EksNodeJoinRemediator)',
+  delegatedAdmin: 'organization: false when the central account is the management account (default true: delegated administrator)',
 } as const;
+
+export const DEPLOYMENTS = ['single', 'organization'] as const;
+export type Deployment = (typeof DEPLOYMENTS)[number];
+
+/** Keys of the organisation shape only. */
+const ORGANIZATION_KEYS = ['organizationId', 'organizationalUnitIds', 'regions', 'assetBucketPrefix', 'stackSetName', 'delegatedAdmin'] as const;
+/** Keys of the single-account shape only, with what to use instead in an organisation. */
+const SINGLE_ONLY_KEYS: Partial<Record<ContextKey, string>> = {
+  reportTopicArn: 'members publish to the central report topic',
+  createReportTopic: 'the central stack creates the report topic',
+  alarmTopicArn: 'use createAlarmTopic=true (one topic per member)',
+  vpcId: 'VPC ids differ per account',
+  subnetIds: 'subnet ids differ per account',
+  securityGroupIds: 'security group ids differ per account',
+};
+const REQUIRED_ORGANIZATION_KEYS = ['organizationId', 'organizationalUnitIds', 'regions', 'assetBucketPrefix'] as const;
+
+export const DEFAULT_ORGANIZATION_STACK_NAME = 'EksNodeJoinRemediatorOrganization';
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -61,6 +87,9 @@ export interface AppSettings {
    * into every ARN. Undefined: the template uses ${AWS::AccountId} / ${AWS::Region}.
    */
   readonly env: { readonly account?: string; readonly region?: string };
+  readonly deployment: Deployment;
+  /** With deployment=organization: the StackSet's targets (validated again by the central stack). */
+  readonly organization?: OrganizationTargets;
 }
 
 const SWEEP_OFF = ['off', 'false', 'none', 'disabled'];
@@ -68,8 +97,7 @@ const SCHEDULE_EXPRESSION = /^(rate|cron)\(.+\)$/;
 const RETENTION_DAYS = new Set(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const ACCOUNT_ID = /^\d{12}$/;
-/** Commercial, China, GovCloud and ISO partitions' region names, e.g. us-west-2, cn-north-1, us-gov-west-1. */
-export const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+
 
 /**
  * @param context every context value of the app (`app.node.getAllContext()`); keys that look like
@@ -115,7 +143,21 @@ export function appSettingsFromContext(context: Record<string, unknown>): AppSet
     throw new ValidationError('subnetIds and securityGroupIds need vpcId: give the VPC the function runs in', 'vpcId');
   }
 
-  const stackName = text('stackName') ?? DEFAULT_STACK_NAME;
+  const deploymentText = text('deployment') ?? 'single';
+  const deployment = DEPLOYMENTS.find((candidate) => candidate === deploymentText);
+  if (deployment === undefined) {
+    throw new ValidationError(`deployment must be one of ${DEPLOYMENTS.join(', ')}, got "${deploymentText}"`, 'deployment');
+  }
+  const organization = deployment === 'organization' ? organizationTargets(text, list, flag) : undefined;
+  if (deployment === 'single') {
+    const given = ORGANIZATION_KEYS.find((key) => text(key) !== undefined);
+    if (given !== undefined) throw new ValidationError(`${given} applies to -c deployment=organization only (deployment is "single")`, given);
+  } else {
+    const given = (Object.keys(SINGLE_ONLY_KEYS) as ContextKey[]).find((key) => text(key) !== undefined);
+    if (given !== undefined) throw new ValidationError(`${given} does not apply to deployment=organization: ${SINGLE_ONLY_KEYS[given]}`, given);
+  }
+
+  const stackName = text('stackName') ?? (deployment === 'organization' ? DEFAULT_ORGANIZATION_STACK_NAME : DEFAULT_STACK_NAME);
   if (!STACK_NAME.test(stackName)) {
     throw new ValidationError(`stackName must start with a letter and hold only letters, digits and -, got "${stackName}"`, 'stackName');
   }
@@ -133,6 +175,8 @@ export function appSettingsFromContext(context: Record<string, unknown>): AppSet
   return {
     stackName,
     env: { account, region },
+    deployment,
+    organization,
     stackProps: {
       remediator: {
         dryRun: config.dryRun,
@@ -166,6 +210,27 @@ export function appSettingsFromContext(context: Record<string, unknown>): AppSet
       alarmTopicArn: text('alarmTopicArn'),
     },
   };
+}
+
+/** The organisation keys: each required one present, each value in its allowed form. */
+function organizationTargets(
+  text: (key: ContextKey) => string | undefined,
+  list: (key: ContextKey) => string[] | undefined,
+  flag: (key: ContextKey) => boolean | undefined,
+): OrganizationTargets {
+  for (const key of REQUIRED_ORGANIZATION_KEYS) {
+    if (text(key) === undefined) throw new ValidationError(`deployment=organization needs -c ${key}=... (${CONTEXT_KEYS[key].replace(/^organization: /, '')})`, key);
+  }
+  const targets: OrganizationTargets = {
+    organizationId: text('organizationId')!,
+    organizationalUnitIds: [...new Set(list('organizationalUnitIds'))],
+    regions: [...new Set(list('regions'))],
+    assetBucketPrefix: text('assetBucketPrefix')!,
+    stackSetName: text('stackSetName'),
+    delegatedAdmin: flag('delegatedAdmin'),
+  };
+  validateOrganizationTargets(targets);
+  return targets;
 }
 
 /** Undefined when absent or empty; arrays (cdk.json) become comma-separated text. */

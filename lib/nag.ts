@@ -48,3 +48,20 @@ export function flattenCfnReference(node: unknown): string {
   }
   return JSON.stringify(node);
 }
+
+/**
+ * `AwsSolutions-IAM5[Action::…]` and `[Resource::…]` suffixes of a policy's resolved document:
+ * for policies whose statements a library writes (e.g. a CDK custom resource's role).
+ */
+export function wildcardFindingsOfPolicy(stack: Stack, policy: iam.Policy): string[] {
+  const document = stack.resolve(policy.document) as { Statement?: { Action?: string | string[]; Resource?: unknown }[] } | undefined;
+  const findings = new Set<string>();
+  for (const statement of document?.Statement ?? []) {
+    for (const action of ([] as string[]).concat(statement.Action ?? [])) if (action.includes('*')) findings.add(`Action::${action}`);
+    for (const resource of ([] as unknown[]).concat(statement.Resource ?? [])) {
+      const flat = flattenCfnReference(resource);
+      if (flat.includes('*')) findings.add(`Resource::${flat}`);
+    }
+  }
+  return [...findings];
+}

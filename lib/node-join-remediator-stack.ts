@@ -44,55 +44,72 @@ export class NodeJoinRemediatorStack extends Stack {
   readonly reportTopic?: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: NodeJoinRemediatorStackProps = {}) {
-    super(scope, id, {
-      description: 'eks-node-join-remediator: finds EKS node group instances that never joined and fixes their default route',
-      ...props,
-    });
-    assertValidStackProps(props);
-
-    this.reportTopic = props.createReportTopic
-      ? new sns.Topic(this, 'ReportTopic', {
-          displayName: 'eks-node-join-remediator reports',
-          enforceSSL: true,
-          // The AWS managed key: principals of the account may use it through SNS, so no KMS grant is needed.
-          masterKey: kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
-        })
-      : props.reportTopicArn
-        ? sns.Topic.fromTopicArn(this, 'ReportTopic', props.reportTopicArn)
-        : undefined;
-    const alarmTopic = props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined;
-
-    const network = props.network ? this.importNetwork(props.network) : {};
-    this.remediator = new NodeJoinRemediator(this, 'Remediator', {
-      ...props.remediator,
-      ...network,
-      reportTopic: this.reportTopic,
-      alarmActions: alarmTopic ? [new cloudwatchActions.SnsAction(alarmTopic)] : undefined,
-    });
-
-    new CfnOutput(this, 'FunctionName', { value: this.remediator.function.functionName, description: 'aws lambda invoke --function-name <this>' });
-    new CfnOutput(this, 'RoleArn', { value: this.remediator.role.roleArn, description: 'Map this role in aws-auth for clusters in CONFIG_MAP mode' });
-    new CfnOutput(this, 'LogGroupName', { value: this.remediator.logGroup.logGroupName, description: 'Every report is logged here' });
-    new CfnOutput(this, 'EventDeliveryDlqUrl', { value: this.remediator.eventDeliveryDeadLetterQueue.queueUrl });
-    new CfnOutput(this, 'FailedInvocationQueueUrl', { value: this.remediator.failedInvocationQueue.queueUrl });
-    if (this.reportTopic) new CfnOutput(this, 'ReportTopicArn', { value: this.reportTopic.topicArn });
-    if (this.remediator.alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: this.remediator.alarmTopic.topicArn, description: 'Subscribe to receive the alarms' });
-    new CfnOutput(this, 'LedgerTableName', { value: this.remediator.ledgerTable.tableName, description: 'Leases and the remediation ledger' });
-  }
-
-  private importNetwork(network: FunctionNetwork): Pick<NodeJoinRemediatorProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
-    // Lambda only needs the VPC id (for its security group) and the explicit subnets below; the
-    // zones are a token so that nothing is looked up at synth.
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: network.vpcId, availabilityZones: Fn.getAzs() });
-    const subnets = network.subnetIds.map((subnetId) => ec2.Subnet.fromSubnetId(this, `Subnet-${subnetId}`, subnetId));
-    const securityGroups = network.securityGroupIds?.map((groupId) =>
-      ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${groupId}`, groupId, { mutable: false }),
-    );
-    return { vpc, vpcSubnets: { subnets }, securityGroups };
+    super(scope, id, { description: STACK_DESCRIPTION, ...props });
+    const resources = addRemediatorStackResources(this, props);
+    this.remediator = resources.remediator;
+    this.reportTopic = resources.reportTopic;
   }
 }
 
-function assertValidStackProps(props: NodeJoinRemediatorStackProps): void {
+export const STACK_DESCRIPTION = 'eks-node-join-remediator: finds EKS node group instances that never joined and fixes their default route';
+
+/**
+ * What a remediator stack holds (the single-account stack and the organisation's member stack
+ * alike): the construct, the topics and network given by id, and the outputs.
+ * @param reportTopic a report topic made by the caller (e.g. the organisation's central topic), instead of `reportTopicArn` / `createReportTopic`
+ */
+export function addRemediatorStackResources(
+  stack: Stack,
+  props: Omit<NodeJoinRemediatorStackProps, keyof StackProps>,
+  reportTopic?: sns.ITopic,
+): { remediator: NodeJoinRemediator; reportTopic?: sns.ITopic } {
+  assertValidStackProps(props);
+  const topic =
+    reportTopic ??
+    (props.createReportTopic
+      ? new sns.Topic(stack, 'ReportTopic', {
+          displayName: 'eks-node-join-remediator reports',
+          enforceSSL: true,
+          // The AWS managed key: principals of the account may use it through SNS, so no KMS grant is needed.
+          masterKey: kms.Alias.fromAliasName(stack, 'SnsManagedKey', 'alias/aws/sns'),
+        })
+      : props.reportTopicArn
+        ? sns.Topic.fromTopicArn(stack, 'ReportTopic', props.reportTopicArn)
+        : undefined);
+  const alarmTopic = props.alarmTopicArn ? sns.Topic.fromTopicArn(stack, 'AlarmTopic', props.alarmTopicArn) : undefined;
+
+  const network = props.network ? importNetwork(stack, props.network) : {};
+  const remediator = new NodeJoinRemediator(stack, 'Remediator', {
+    ...props.remediator,
+    ...network,
+    reportTopic: topic,
+    alarmActions: alarmTopic ? [new cloudwatchActions.SnsAction(alarmTopic)] : undefined,
+  });
+
+  new CfnOutput(stack, 'FunctionName', { value: remediator.function.functionName, description: 'aws lambda invoke --function-name <this>' });
+  new CfnOutput(stack, 'RoleArn', { value: remediator.role.roleArn, description: 'Map this role in aws-auth for clusters in CONFIG_MAP mode' });
+  new CfnOutput(stack, 'LogGroupName', { value: remediator.logGroup.logGroupName, description: 'Every report is logged here' });
+  new CfnOutput(stack, 'EventDeliveryDlqUrl', { value: remediator.eventDeliveryDeadLetterQueue.queueUrl });
+  new CfnOutput(stack, 'FailedInvocationQueueUrl', { value: remediator.failedInvocationQueue.queueUrl });
+  if (topic) new CfnOutput(stack, 'ReportTopicArn', { value: topic.topicArn });
+  if (remediator.alarmTopic) new CfnOutput(stack, 'AlarmTopicArn', { value: remediator.alarmTopic.topicArn, description: 'Subscribe to receive the alarms' });
+  new CfnOutput(stack, 'LedgerTableName', { value: remediator.ledgerTable.tableName, description: 'Leases and the remediation ledger' });
+  return { remediator, reportTopic: topic };
+}
+
+/** The function's network, imported by id (nothing is looked up at synth). */
+function importNetwork(stack: Stack, network: FunctionNetwork): Pick<NodeJoinRemediatorProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+  // Lambda only needs the VPC id (for its security group) and the explicit subnets below; the
+  // zones are a token so that nothing is looked up at synth.
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: network.vpcId, availabilityZones: Fn.getAzs() });
+  const subnets = network.subnetIds.map((subnetId) => ec2.Subnet.fromSubnetId(stack, `Subnet-${subnetId}`, subnetId));
+  const securityGroups = network.securityGroupIds?.map((groupId) =>
+    ec2.SecurityGroup.fromSecurityGroupId(stack, `SecurityGroup-${groupId}`, groupId, { mutable: false }),
+  );
+  return { vpc, vpcSubnets: { subnets }, securityGroups };
+}
+
+function assertValidStackProps(props: Omit<NodeJoinRemediatorStackProps, keyof StackProps>): void {
   if (props.createReportTopic && props.reportTopicArn !== undefined) {
     throw new ValidationError('give either reportTopicArn (an existing topic) or createReportTopic, not both', 'reportTopicArn');
   }

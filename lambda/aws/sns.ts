@@ -36,7 +36,13 @@ export class SnsReportPublisher implements ReportPublisher {
   }
 }
 
-/** The report publisher of the deployed shape, on the shared client config. */
+/**
+ * The report publisher of the deployed shape, on the shared client config. The client is built
+ * for the topic's own region: SNS accepts Publish only in the region of the topic, and an
+ * organisation's members publish to one central topic from every region (contract section 9).
+ */
 export function createSnsReportPublisher(topicArn: string, options: AwsClientOptions = {}): SnsReportPublisher {
-  return new SnsReportPublisher(topicArn, instrumented(new SNSClient(awsClientConfig(options)), options));
+  const topicRegion = topicArn.split(':')[3];
+  const clientOptions = { ...options, ...(topicRegion ? { region: topicRegion } : {}) };
+  return new SnsReportPublisher(topicArn, instrumented(new SNSClient(awsClientConfig(clientOptions)), clientOptions));
 }

@@ -10,6 +10,7 @@ import { startHarness, type Harness } from '../../emulator/harness';
 import type { CallRecord, EventBridgeEnvelope, Scenario } from '../../emulator/index';
 import { InMemoryLedger } from '../../lambda/ledger/memory';
 import type { MultiReport, Report } from '../../lambda/report';
+import { PROJECT_ROOT, run } from './support/processes';
 
 const CLUSTER = 'eks-workshop';
 const NODEGROUP = 'new_nodegroup_2';
@@ -242,6 +243,44 @@ describe('finish the job: instances that booted before their path was fixed', ()
       expect(Math.abs(Date.parse(said!) - Date.parse(nextAllowedAt))).toBeLessThan(60_000);
     }
   });
+});
+
+describe('finish the job in the deployed shape (npm run invoke: DynamoDB ledger, scheduled re-checks)', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  function invoke(h: Harness, payload: string) {
+    return run('npm', ['run', '--silent', '--prefix', PROJECT_ROOT, 'invoke', '--', '--payload', payload, '--follow'], {
+      ...h.cliEnv('remediator'),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POLL_SECONDS: '1',
+      WAIT_SECONDS: '30',
+    });
+  }
+
+  it('403 on the replacement, then a later invocation (another process): the ledger table finishes the job', async () => {
+    // Prepare
+    harness = await startHarness({ scenario: 'seed' });
+    harness.emulator.injectFault({ operation: 'TerminateInstanceInAutoScalingGroup', error: 'access-denied', count: 1, principalArn: harness.remediatorRoleArn });
+    const payload = JSON.stringify(MANUAL);
+
+    // Act
+    const failed = await invoke(harness, payload);
+    const retry = await invoke(harness, payload);
+
+    // Assess
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout.trim().split('\n')[0]!)).toMatchObject({ outcome: 'FAILED' });
+    const reports = retry.stdout.trim().split('\n').map((line) => JSON.parse(line) as Report);
+    expect(reports[0]!.actions.map((a) => [a.type, a.status])).toEqual([['REPLACE_INSTANCES', 'done']]);
+    const [evidence] = bootedBeforeFix(reports[0]!)!.evidence['instances'] as { changes: { source: string }[] }[];
+    expect(evidence!.changes[0]!.source).toBe('ledger');
+    expect(reports[reports.length - 1]).toMatchObject({ outcome: 'REMEDIATED', verification: { status: 'joined' } });
+    expect(retry.code).toBe(0);
+  }, 180_000);
 });
 
 describe('never strand a node group', () => {

@@ -99,6 +99,32 @@ describe('appSettingsFromContext', () => {
     expect(appSettingsFromContext({ account: '123456789012', region: 'us-gov-west-1' }).env).toEqual({ account: '123456789012', region: 'us-gov-west-1' });
   });
 
+  it('reads the organisation shape: central stack name, OUs, regions, knobs for every member', () => {
+    // Act
+    const settings = appSettingsFromContext({
+      deployment: 'organization',
+      organizationId: 'o-a1b2c3d4e5',
+      organizationalUnitIds: 'ou-ab12-cdef3456, ou-ab12-0123abcd',
+      regions: ['us-west-2', 'eu-west-1'],
+      assetBucketPrefix: 'acme-remediator-assets',
+      delegatedAdmin: 'false',
+      dryRun: 'true',
+    });
+    // Assess
+    expect(settings.deployment).toBe('organization');
+    expect(settings.stackName).toBe('EksNodeJoinRemediatorOrganization');
+    expect(settings.organization).toEqual({
+      organizationId: 'o-a1b2c3d4e5',
+      organizationalUnitIds: ['ou-ab12-cdef3456', 'ou-ab12-0123abcd'],
+      regions: ['us-west-2', 'eu-west-1'],
+      assetBucketPrefix: 'acme-remediator-assets',
+      stackSetName: undefined,
+      delegatedAdmin: false,
+    });
+    expect(settings.stackProps.remediator?.dryRun).toBe(true);
+    expect(appSettingsFromContext({}).deployment).toBe('single');
+  });
+
   it("ignores CDK's own context keys", () => {
     const settings = appSettingsFromContext({ 'cli-telemetry': false, 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:target-partitions': ['aws'] });
     expect(settings.stackName).toBe(DEFAULT_STACK_NAME);
@@ -130,6 +156,14 @@ describe('appSettingsFromContext', () => {
     ['a bad account', { account: '1234' }, 'account', /12-digit AWS account id/],
     ['a bad region', { region: 'Oregon' }, 'region', /region name like us-west-2/],
     ['a typo in a new key', { reservedConcurrencies: '5' }, 'reservedConcurrencies', /did you mean "reservedConcurrency"/],
+    ['British spelling of a key', { organisationId: 'o-a1b2c3d4e5' }, 'organisationId', /did you mean "organizationId"/],
+    ['an unknown deployment', { deployment: 'org' }, 'deployment', /deployment must be one of single, organization, got "org"/],
+    ['an organisation key without the organisation shape', { organizationId: 'o-a1b2c3d4e5' }, 'organizationId', /applies to -c deployment=organization only/],
+    ['an organisation without its id', { deployment: 'organization', organizationalUnitIds: 'ou-ab12-cdef3456', regions: 'us-west-2', assetBucketPrefix: 'acme-assets' }, 'organizationId', /deployment=organization needs -c organizationId=/],
+    ['an organisation without regions', { deployment: 'organization', organizationId: 'o-a1b2c3d4e5', organizationalUnitIds: 'ou-ab12-cdef3456', assetBucketPrefix: 'acme-assets' }, 'regions', /needs -c regions=/],
+    ['a bad OU id', { deployment: 'organization', organizationId: 'o-a1b2c3d4e5', organizationalUnitIds: 'sales', regions: 'us-west-2', assetBucketPrefix: 'acme-assets' }, 'organizationalUnitIds', /OU ids like ou-ab12-cdef3456 or the root id r-ab12, got "sales"/],
+    ['a bad region in the list', { deployment: 'organization', organizationId: 'o-a1b2c3d4e5', organizationalUnitIds: 'r-ab12', regions: 'us-west-2,Frankfurt', assetBucketPrefix: 'acme-assets' }, 'regions', /region names like us-west-2,eu-west-1, got "Frankfurt"/],
+    ['a single-account key in the organisation', { deployment: 'organization', organizationId: 'o-a1b2c3d4e5', organizationalUnitIds: 'r-ab12', regions: 'us-west-2', assetBucketPrefix: 'acme-assets', vpcId: 'vpc-0123456789abcdef0' }, 'vpcId', /does not apply to deployment=organization: VPC ids differ per account/],
   ])('rejects %s with a clear message', (_label, context, field, message) => {
     const error = fieldOf(context);
     expect(error.field).toBe(field);

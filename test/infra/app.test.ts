@@ -10,7 +10,8 @@ import { pathToFileURL } from 'url';
 import { App } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { buildRemediatorApp } from '../../lib/app';
-import { flattenCfnReference } from '../../lib/nag';
+import { arnsIn, literalEnvironmentFields } from './support/arns';
+import type { NodeJoinRemediatorStack } from '../../lib/node-join-remediator-stack';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -87,7 +88,7 @@ describe('buildRemediatorApp registers the cdk-nag packs', () => {
     // Prepare: skip bundling (CDK's own switch, as `cdk ls` uses) and add a wildcard grant nobody acknowledged.
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediator-nag-'));
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = buildRemediatorApp(app);
+    const stack = buildRemediatorApp(app) as NodeJoinRemediatorStack;
     new iam.Policy(stack, 'Unreviewed', {
       roles: [stack.remediator.role],
       statements: [new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] })],
@@ -121,36 +122,6 @@ describe('bin/app.ts', () => {
     expect(result.stderr.trim()).toBe('eks-node-join-remediator: invalid configuration: dryRun must be "true" or "false", got "maybe"');
   });
 });
-
-/** Every ARN in the template, with Fn::Join / Fn::Sub flattened and references as <Name> (as cdk-nag renders them). */
-function arnsIn(node: unknown, found: string[] = []): string[] {
-  if (typeof node === 'string') {
-    if (node.includes('arn:')) found.push(node);
-  } else if (Array.isArray(node)) {
-    for (const item of node) arnsIn(item, found);
-  } else if (typeof node === 'object' && node !== null) {
-    const record = node as Record<string, unknown>;
-    if (record['Fn::Join'] !== undefined || record['Fn::Sub'] !== undefined) {
-      const flat = flattenCfnReference(node);
-      if (flat.includes('arn:')) found.push(flat);
-    }
-    for (const value of Object.values(record)) arnsIn(value, found);
-  }
-  return found;
-}
-
-/** The region and account fields of each ARN that are literals (neither empty, `aws`, nor a reference). */
-function literalEnvironmentFields(arn: string): string[] {
-  const literals: string[] = [];
-  // References such as <AWS::Partition> hold colons: hide them before splitting on ':'.
-  const masked = arn.replace(/<[^>]*>/g, (reference) => reference.replace(/:/g, '.'));
-  for (const match of masked.matchAll(/arn:[^:]*:[^:]*:([^:]*):([^:]*):/g)) {
-    const [, region, account] = match;
-    if (region !== '' && !/^<.+>$/.test(region)) literals.push(`region "${region}" in ${arn}`);
-    if (account !== '' && account !== 'aws' && !/^<.+>$/.test(account)) literals.push(`account "${account}" in ${arn}`);
-  }
-  return literals;
-}
 
 describe('npx cdk synth (the CLI a platform team runs)', () => {
   // Prepare: the CLI sets CDK_DEFAULT_REGION / CDK_DEFAULT_ACCOUNT from the caller's configuration

@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SnsReportPublisher } from '../../../lambda/aws/sns';
+import { createSnsReportPublisher, SnsReportPublisher } from '../../../lambda/aws/sns';
 import { AwsCallError } from '../../../lambda/errors';
 
 const sns = mockClient(SNSClient);
@@ -36,5 +36,15 @@ describe('SnsReportPublisher', () => {
 
     // Assess
     await expect(run).rejects.toBeInstanceOf(AwsCallError);
+  });
+});
+
+describe('createSnsReportPublisher', () => {
+  it('builds the client for the topic\'s region, not the function\'s (a central topic of the organisation)', async () => {
+    // Act: a member in us-west-2 publishing to a central topic in eu-west-1.
+    const publisher = createSnsReportPublisher('arn:aws:sns:eu-west-1:111122223333:reports', { region: 'us-west-2' });
+    // Assess
+    const client = (publisher as unknown as { client: SNSClient }).client;
+    await expect(client.config.region()).resolves.toBe('eu-west-1');
   });
 });
