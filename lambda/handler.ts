@@ -243,7 +243,14 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
         report: inputReport(rt, inputTrigger(event), 'FAILED', `Resolving what to examine failed, so nothing was examined or changed: ${describeError(error)}.`),
       };
     }
-    const trigger = work.kind === 'report' ? work.report.trigger : work.kind === 'nodegroups' ? triggerOf(work.targets[0]!) : work.trigger;
+    const trigger =
+      work.kind === 'report'
+        ? work.report.trigger
+        : work.kind === 'nodegroups'
+          ? work.targets[0]
+            ? triggerOf(work.targets[0])
+            : inputTrigger(event)
+          : work.trigger;
     if (hasLoggerKeys(rt.logger)) rt.logger.appendKeys({ trigger });
 
     try {
