@@ -239,8 +239,18 @@ export function planAfterAccessEntry(
   if (config.recycle === 'none') return { actions: [] };
   const candidates = recyclableCandidates(snapshot, diagnosis, config).filter((i) => stillUnregistered.has(i.instanceId));
   if (candidates.length === 0) return { actions: [] };
+  // Rule 11: a replacement must not land where the path is broken.
+  const broken = brokenLaunchTables(snapshot);
+  if (broken.length > 0) {
+    return { actions: [], unresolvedReason: sentence([`nothing is recycled, because a replacement could land where the path is broken (${broken.flatMap((b) => b.subnetIds).join(', ')})`]) };
+  }
+  // Rule 10: one recycle per cool-down for this cause, whoever asks.
+  const cause = 'NODE_ROLE_NOT_AUTHORIZED';
+  const cooldown = cooldownOf(snapshot, cause, config);
+  if (cooldown?.refusal) return { actions: [], unresolvedReason: sentence([cooldown.refusal]) };
   const { actions, unresolved } = replaceInstances(snapshot, candidates, {});
-  return unresolved.length > 0 ? { actions, unresolvedReason: sentence(unresolved) } : { actions };
+  const withCause = actions.map((a) => ({ ...a, detail: { ...a.detail, cause, ...(cooldown ? { cooldown: cooldown.detail } : {}) } }));
+  return unresolved.length > 0 ? { actions: withCause, unresolvedReason: sentence(unresolved) } : { actions: withCause };
 }
 
 // --- Rule 5: which instances may ever be recycled -------------------------------------------
