@@ -1,11 +1,35 @@
 /**
- * `npm run --silent emulator -- --scenario FILE [--port N] [--verbose]`: serves the scenario on
- * loopback and prints one JSON line (endpoint, region, operator credentials) when ready.
+ * `npm run --silent emulator -- --scenario FILE [--port N] [--print-env] [--verbose]`: serves the
+ * scenario on loopback and prints one JSON line (endpoint, region, operator credentials) when
+ * ready, or with --print-env the shell `export` lines for the AWS CLI and a temporary KUBECONFIG.
  */
+import { printEnvLines, writeTemporaryKubeconfig } from './print-env';
 import { startEmulator, ScenarioError, type RunningEmulator } from './index';
 import { launcherChain, NPM_LAUNCHER_DEPTH, startedByNpm, systemProcessTable, watchLaunchers } from './launcher-watch';
 
-const USAGE = 'usage: npm run --silent emulator -- --scenario FILE [--port N] [--verbose]';
+export const USAGE = `Usage: npm run --silent emulator -- --scenario FILE|NAME [--port N] [--print-env] [--verbose]
+
+Serves a simulated AWS account (EC2, Auto Scaling, EKS, STS, DynamoDB, Scheduler, SNS, IAM,
+CloudTrail) and one Kubernetes API per cluster on 127.0.0.1, until stopped (Ctrl-C).
+
+Options:
+  --scenario FILE|NAME  the world: a scenario file, or a bundled one (seed, blackhole, healthy,
+                        no-usable-nat, shared-main-table)
+  --port N              the AWS endpoint's port (default 0: any free port)
+  --print-env           instead of the JSON line, print shell lines for the AWS CLI and kubectl:
+                        export AWS_ENDPOINT_URL, AWS_REGION, the operator's keys, and KUBECONFIG
+                        (a kubeconfig for every cluster, written to a new temporary directory
+                        and removed when the emulator stops; ~/.kube/config is never touched)
+  --verbose             log each API call to stderr
+  -h, --help            show this help
+
+When ready it prints one line on stdout:
+  {"awsEndpoint": "http://127.0.0.1:PORT", "region": "...", "accessKeyId": "...", "secretAccessKey": "..."}`;
+
+/** --help: not an error (exit 0, usage on stdout). */
+export class HelpRequested extends Error {
+  override readonly name = 'HelpRequested';
+}
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -15,12 +39,14 @@ interface CliOptions {
   scenario: string;
   port: number;
   verbose: boolean;
+  printEnv: boolean;
 }
 
 export function parseArguments(argv: string[]): CliOptions {
   let scenario: string | undefined;
   let port = 0;
   let verbose = false;
+  let printEnv = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -42,15 +68,18 @@ export function parseArguments(argv: string[]): CliOptions {
       case '--verbose':
         verbose = true;
         break;
+      case '--print-env':
+        printEnv = true;
+        break;
       case '--help':
       case '-h':
-        throw new UsageError(USAGE);
+        throw new HelpRequested(USAGE);
       default:
         throw new UsageError(`unknown argument "${arg}"`);
     }
   }
-  if (!scenario) throw new UsageError('--scenario is required');
-  return { scenario, port, verbose };
+  if (!scenario) throw new UsageError('--scenario is required (a scenario file, or a bundled name such as seed)');
+  return { scenario, port, verbose, printEnv };
 }
 
 async function main(): Promise<void> {
@@ -58,7 +87,11 @@ async function main(): Promise<void> {
   try {
     options = parseArguments(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${(error as Error).message === USAGE ? '' : `${USAGE}\n`}`);
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
     process.exit(1);
   }
   let emulator: RunningEmulator;
@@ -73,18 +106,25 @@ async function main(): Promise<void> {
     process.stderr.write(`${message}\n`);
     process.exit(1);
   }
-  process.stdout.write(
-    `${JSON.stringify({
-      awsEndpoint: emulator.awsEndpoint,
-      region: emulator.region,
-      accessKeyId: emulator.operator.accessKeyId,
-      secretAccessKey: emulator.operator.secretAccessKey,
-    })}\n`,
-  );
+  let kubeconfig: { path: string; remove: () => void } | undefined;
+  if (options.printEnv) {
+    kubeconfig = writeTemporaryKubeconfig(emulator);
+    process.stdout.write(printEnvLines(emulator, kubeconfig.path));
+  } else {
+    process.stdout.write(
+      `${JSON.stringify({
+        awsEndpoint: emulator.awsEndpoint,
+        region: emulator.region,
+        accessKeyId: emulator.operator.accessKeyId,
+        secretAccessKey: emulator.operator.secretAccessKey,
+      })}\n`,
+    );
+  }
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
+    kubeconfig?.remove();
     emulator.close().then(
       () => process.exit(0),
       (error: unknown) => {

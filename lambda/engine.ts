@@ -88,6 +88,7 @@ export async function runTarget(target: Target, given: EngineDeps): Promise<Repo
     nodegroupNames = await deps.ports.eks.listNodegroups(target.clusterName);
   } catch (error) {
     const report = emptyReport(target.clusterName, '*', deps, dryRun, triggerOf(target));
+    if (error instanceof NotFoundError) return [notFoundReport(report, deps.region, { cluster: target.clusterName })];
     return [failed(report, `listing the node groups of ${target.clusterName} failed: ${describeError(error)}`)];
   }
   const reports: Report[] = [];
@@ -109,6 +110,29 @@ export async function runTarget(target: Target, given: EngineDeps): Promise<Repo
 export async function clustersInScope(deps: EngineDeps): Promise<string[]> {
   if (deps.config.clusterNames.length > 0) return deps.config.clusterNames;
   return deps.ports.eks.listClusters();
+}
+
+/**
+ * The one answer for a cluster or node group that does not exist (with or without a node group
+ * named): SKIPPED, naming what was not found and the region looked in, with the command that
+ * lists what does exist there.
+ */
+export function notFoundReport(base: Report, region: string, missing: { cluster: string; nodegroup?: string }): Report {
+  const account = base.accountId ? ` (account ${base.accountId})` : '';
+  if (missing.nodegroup === undefined) {
+    return {
+      ...base,
+      outcome: 'SKIPPED',
+      reason: `Cluster ${missing.cluster} was not found in region ${region}${account}; nothing was examined. Check the cluster name and the region.`,
+      nextSteps: [`List the clusters of ${region}: aws eks list-clusters --region ${region}`],
+    };
+  }
+  return {
+    ...base,
+    outcome: 'SKIPPED',
+    reason: `Node group ${missing.nodegroup} was not found in cluster ${missing.cluster} in region ${region}${account}; nothing was examined. Check the node group name.`,
+    nextSteps: [`List the node groups of ${missing.cluster}: aws eks list-nodegroups --cluster-name ${missing.cluster} --region ${region}`],
+  };
 }
 
 function failed(report: Report, reason: string): Report {
@@ -282,6 +306,14 @@ async function examineNodegroup(
         ...(config.readConsoleOutput ? { consoleOutput: { graceSeconds: config.graceSeconds } } : {}),
       });
     } catch (error) {
+      if (error instanceof NotFoundError && (error.resourceId === clusterName || error.resourceId === nodegroupName)) {
+        // DescribeCluster and DescribeNodegroup run at once: either may fail first for a missing cluster.
+        const clusterMissing = await deps.ports.eks.describeCluster(clusterName).then(
+          () => false,
+          (e: unknown) => e instanceof NotFoundError,
+        );
+        return notFoundReport(base, deps.region, clusterMissing ? { cluster: clusterName } : { cluster: clusterName, nodegroup: nodegroupName });
+      }
       if (error instanceof NotFoundError) {
         return { ...base, outcome: 'SKIPPED', reason: `${error.message}; nothing to examine.` };
       }

@@ -82,3 +82,29 @@ export class RemediationFailedError extends Error {
     super(message, options);
   }
 }
+
+/** The class names of this file's errors: internal, never shown in human output. */
+const OWN_ERROR_NAMES = [
+  ValidationError,
+  NotFoundError,
+  RouteAlreadyExistsError,
+  KubernetesApiError,
+  AwsCallError,
+  ResourceInUseError,
+  RemediationFailedError,
+].map((type) => type.name);
+
+const OWN_ERROR_PREFIX = new RegExp(`\\b(?:${OWN_ERROR_NAMES.join('|')}): `, 'g');
+
+/**
+ * A text (a report's reason, an error message) for a person: without the internal class names
+ * `describeError` puts in logs ("NotFoundError: cluster x was not found" → "cluster x was not
+ * found"). AWS error codes in the text (AccessDenied, ValidationError of Auto Scaling as the
+ * code after "failed: ") are kept: they are what AWS documents.
+ */
+export function forPeople(text: string): string {
+  return text.replace(OWN_ERROR_PREFIX, (match, offset: number, all: string) =>
+    // "UpdateAutoScalingGroup failed: ValidationError: ..." — the AWS code after an API operation's name, not our class.
+    /\b[A-Z][a-z]+[A-Z][A-Za-z]* failed: $/.test(all.slice(Math.max(0, offset - 60), offset)) ? match : '',
+  );
+}

@@ -9,9 +9,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { configFromEnv, type Config } from './config';
-import { clustersInScope, remediateNodegroup, triggerOf, verifyRecheck, type EngineDeps } from './engine';
-import { describeError, RemediationFailedError, ValidationError } from './errors';
+import { clustersInScope, notFoundReport, remediateNodegroup, triggerOf, verifyRecheck, type EngineDeps } from './engine';
+import { describeError, NotFoundError, RemediationFailedError, ValidationError } from './errors';
+import { forSurface } from './next-steps';
 import { parseInput, resolveAutoScalingGroupTarget, targetsForClusters, type ParsedInput } from './inputs';
+import { InMemoryLedger } from './ledger/memory';
 import { notificationDue, recordOutcome } from './ledger/outcomes';
 import type { Target } from './model';
 import type { LedgerPort, Ports, RecheckRequest, ReportPublisher, SchedulerPort } from './ports';
@@ -188,7 +190,8 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
       now: rt.now,
       runId: context?.awsRequestId ?? randomUUID(),
       ...(accountId ? { accountId } : {}),
-      ...(rt.ledger ? { ledger: rt.ledger } : {}),
+      // Without a ledger table, leases and the ledger live for this invocation (as in the CLI).
+      ledger: rt.ledger ?? new InMemoryLedger(),
       ...(scheduler ? { scheduler } : {}),
       remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
     };
@@ -199,7 +202,9 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
     }
 
     const reports: Report[] = [];
-    const emit = async (report: Report): Promise<void> => {
+    const emit = async (final: Report): Promise<void> => {
+      // Settings named as the deployer sets them (CDK context / Lambda env), next steps filled in.
+      const report = forSurface(final, 'lambda');
       reports.push(report);
       rt.logger.info('remediation report', { report });
       rt.metrics?.singleMetric().addDimension('Outcome', report.outcome).addMetric(OUTCOME_METRIC, MetricUnit.Count, 1);
@@ -238,7 +243,14 @@ export function createHandler(build: () => HandlerRuntime = runtimeFromEnv) {
         report: inputReport(rt, inputTrigger(event), 'FAILED', `Resolving what to examine failed, so nothing was examined or changed: ${describeError(error)}.`),
       };
     }
-    const trigger = work.kind === 'report' ? work.report.trigger : work.kind === 'nodegroups' ? triggerOf(work.targets[0]!) : work.trigger;
+    const trigger =
+      work.kind === 'report'
+        ? work.report.trigger
+        : work.kind === 'nodegroups'
+          ? work.targets[0]
+            ? triggerOf(work.targets[0])
+            : inputTrigger(event)
+          : work.trigger;
     if (hasLoggerKeys(rt.logger)) rt.logger.appendKeys({ trigger });
 
     try {
@@ -331,6 +343,10 @@ async function sweep(
         try {
           return (await deps.ports.eks.listNodegroups(clusterName)).map((nodegroupName) => ({ clusterName, nodegroupName }));
         } catch (error) {
+          if (error instanceof NotFoundError) {
+            await emit(notFoundReport(failedReport(clusterName, ''), rt.region, { cluster: clusterName }));
+            return [];
+          }
           await emit(failedReport(clusterName, `listing the node groups of ${clusterName} failed: ${describeError(error)}`));
           return [];
         }

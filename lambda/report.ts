@@ -122,6 +122,12 @@ export interface Report {
   accountId?: string;
   /** one id per remediation, carried by the re-checks that continue it (contract section 8) */
   remediationId?: string;
+  /**
+   * What a person does next (UNRESOLVED, FAILED, a SKIPPED "not found"): one line each, in words
+   * and, where one exists, the exact command; settings named for where the report was made
+   * (CLI flag, or CDK context key and Lambda environment variable). See lambda/next-steps.ts.
+   */
+  nextSteps?: string[];
 }
 
 /** A report with nothing examined yet: engine and handler fill in what they learn. */

@@ -19,8 +19,15 @@ export interface NodegroupRef {
  * Time a node group needs once started: snapshot, writes, recycling without waiting for the join
  * (a re-check does that), and a scale cycle's settling; what is left after it is the engine's
  * reporting margin. Below this much remaining time, a node group is handed to the continuation.
+ * A function configured with a short timeout gets half its time as the budget instead, so every
+ * invocation starts some node groups and a continuation chain always ends.
  */
 export const NODEGROUP_BUDGET_MS = 120_000;
+
+/** The per-node-group budget for an invocation that has `remainingMs` left when the sweep starts. */
+export function nodegroupBudgetMs(remainingMs: number | undefined): number {
+  return remainingMs === undefined ? NODEGROUP_BUDGET_MS : Math.min(NODEGROUP_BUDGET_MS, Math.floor(remainingMs / 2));
+}
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -33,7 +40,7 @@ export interface SweepOptions {
 
 export async function sweepNodegroups(items: readonly NodegroupRef[], deps: EngineDeps, options: SweepOptions): Promise<{ pending: NodegroupRef[] }> {
   const limit = pLimit(deps.config.concurrency);
-  const budget = options.budgetMs ?? NODEGROUP_BUDGET_MS;
+  const budget = options.budgetMs ?? nodegroupBudgetMs(deps.remainingTimeMs?.());
   // Node groups of one cluster may share route tables: a table fixed for one still leaves the
   // other's instances (booted before the fix) to recycle.
   const fixedByCluster = new Map<string, string[]>();

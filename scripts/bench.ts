@@ -47,13 +47,15 @@ interface RunResult extends SweepResult {
   emulatorPeakRssBytes: number | undefined;
   awsCalls: number;
   throttledCalls: number;
+  /** AWS calls by service:operation */
+  callsByOperation: Record<string, number>;
   snsMessages: number;
 }
 
 // ---- the function's side: one sweep, in its own process ----------------------------------------
 
 async function sweepInThisProcess(): Promise<void> {
-  const fn = await LocalFunction.prepare({});
+  const fn = await LocalFunction.prepare({ progress: (line) => process.stderr.write(`${line}\n`) });
   // Only the sweep's calls are counted, not the set-up of the table, group and topic.
   await fetch(`${fn.emulator}/_emulator/calls`, { method: 'DELETE' });
   const event = JSON.parse(readFileSync(path.join(ROOT, 'events', 'scheduled-sweep.json'), 'utf8')) as unknown;
@@ -143,7 +145,7 @@ async function runOnce(workdir: string, clusters: number, nodegroupsPerCluster: 
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_LOG_LEVEL: process.env['BENCH_VERBOSE'] ? 'INFO' : 'SILENT',
       POWERTOOLS_DEV: 'false',
     });
     let stdout = '';
@@ -154,6 +156,7 @@ async function runOnce(workdir: string, clusters: number, nodegroupsPerCluster: 
     });
     sweep.stderr!.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
+      if (process.env['BENCH_VERBOSE']) process.stderr.write(chunk);
     });
     const code = await new Promise<number | null>((resolve) => sweep.once('exit', resolve));
     const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
@@ -171,6 +174,11 @@ async function runOnce(workdir: string, clusters: number, nodegroupsPerCluster: 
       emulatorPeakRssBytes: peakRssOf(emulator.pid),
       awsCalls: calls.length,
       throttledCalls: calls.filter((c) => THROTTLING.test(c.errorCode ?? '')).length,
+      callsByOperation: calls.reduce<Record<string, number>>((counts, c) => {
+        const key = `${c.service}:${c.operation}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+        return counts;
+      }, {}),
       snsMessages: notifications.length,
     };
   } finally {
@@ -266,7 +274,10 @@ async function main(argv: string[]): Promise<number> {
   const healthy = results.find((r) => r.broken === 0 && r.latencyMs === 0);
   if (healthy) {
     out.push('');
-    out.push(`AWS calls per healthy node group: ${(healthy.awsCalls / (healthy.clusters * healthy.nodegroupsPerCluster)).toFixed(1)} (${healthy.clusters}x${healthy.nodegroupsPerCluster}, none broken, whole sweep incl. ListClusters and the ledger)`);
+    const perNodegroup = (n: number): string => (n / (healthy.clusters * healthy.nodegroupsPerCluster)).toFixed(1);
+    out.push(`AWS calls per healthy node group: ${perNodegroup(healthy.awsCalls)} (${healthy.clusters}x${healthy.nodegroupsPerCluster}, none broken, whole sweep incl. ListClusters and the ledger):`);
+    const byOperation = Object.entries(healthy.callsByOperation).sort((a, b) => b[1] - a[1]);
+    out.push(`  ${byOperation.map(([operation, count]) => `${operation} ${perNodegroup(count)}`).join(', ')}`);
   }
   const outcomes = results.map((r) => `${r.clusters}x${r.nodegroupsPerCluster}@${r.latencyMs}ms ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}${r.handlerErrors.length ? `; handler errors: ${r.handlerErrors.length}` : ''}`);
   out.push(`outcomes: ${outcomes.join(' | ')}`);

@@ -12,9 +12,10 @@ import { parseArgs } from 'node:util';
 import { exitCodeFor } from '../lambda/cli';
 import { describeError } from '../lambda/errors';
 import type { Report } from '../lambda/report';
+import { startEmulator, ScenarioError, type RunningEmulator } from '../emulator/index';
 import { LocalFunction, type Invocation } from '../emulator/local-function';
 
-export const USAGE = `Usage: npm run --silent invoke -- --payload FILE|JSON [--follow]
+export const USAGE = `Usage: npm run --silent invoke -- --payload FILE|JSON [--follow] [--emulator SCENARIO]
 
 Runs the real Lambda handler in-process with the ambient AWS credentials and endpoint
 (AWS_ENDPOINT_URL, typically the emulator's) and the knobs as their Lambda environment
@@ -27,6 +28,10 @@ Options:
                         every report as one JSON line, until none is pending (emulator only).
                         A re-check due later moves the emulator's clock forward to it
   --real-time           with --follow: wait for each re-check in real time instead
+  --emulator SCENARIO   start a local emulator with this scenario (a file, or a bundled name:
+                        seed, blackhole, healthy, no-usable-nat, shared-main-table) for this
+                        run only, and invoke the handler against it as the scenario's
+                        "remediator" principal; it stops when the run ends
   -h, --help            show this help
 
 Exit status: 0 HEALTHY or REMEDIATED; 2 DRY_RUN, UNRESOLVED or SKIPPED; 1 FAILED, a handler
@@ -39,6 +44,8 @@ export class UsageError extends Error {
 export interface InvokeArguments {
   payload: unknown;
   follow: boolean;
+  /** --emulator: a scenario file or bundled scenario name */
+  emulator?: string;
   /** --real-time: wait for re-checks instead of moving the emulator's clock */
   realTime: boolean;
 }
@@ -69,6 +76,7 @@ export function parseInvokeArguments(argv: string[]): InvokeArguments | 'help' {
       options: {
         payload: { type: 'string' },
         follow: { type: 'boolean' },
+        emulator: { type: 'string' },
         'real-time': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -79,7 +87,16 @@ export function parseInvokeArguments(argv: string[]): InvokeArguments | 'help' {
   if (parsed.values.help) return 'help';
   if (parsed.values['real-time'] && !parsed.values.follow) throw new UsageError('--real-time only applies with --follow');
   if (parsed.values.payload === undefined) throw new UsageError('--payload is required (a file such as events/manual.json, or the JSON text)');
-  return { payload: readPayload(parsed.values.payload), follow: parsed.values.follow ?? false, realTime: parsed.values['real-time'] ?? false };
+  const scenario = parsed.values.emulator;
+  if (scenario !== undefined && scenario.trim() === '') {
+    throw new UsageError('--emulator needs a scenario: a file, or a bundled name such as seed');
+  }
+  return {
+    payload: readPayload(parsed.values.payload),
+    follow: parsed.values.follow ?? false,
+    realTime: parsed.values['real-time'] ?? false,
+    ...(scenario !== undefined ? { emulator: scenario } : {}),
+  };
 }
 
 /** The last report of each node group decides, as `remediate` decides from its reports. */
@@ -102,6 +119,39 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (args.emulator === undefined) return invokeWith(args, env);
+  // A world of its own for this run: the SDK reads the endpoint and keys from process.env.
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startEmulator({ scenario: args.emulator, port: 0 });
+  } catch (error) {
+    const what = error instanceof ScenarioError ? `invalid scenario ${args.emulator}: ${error.message}` : `the emulator failed to start: ${describeError(error)}`;
+    process.stderr.write(`error: --emulator ${what}\n`);
+    return 1;
+  }
+  try {
+    const principal = emulator.principals.find((p) => p.name === 'remediator') ?? emulator.principals[0]!;
+    const credentials = emulator.credentialsOf(principal.name);
+    const aws = {
+      AWS_ENDPOINT_URL: emulator.awsEndpoint,
+      AWS_REGION: emulator.region,
+      AWS_DEFAULT_REGION: emulator.region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    Object.assign(process.env, aws);
+    delete process.env['AWS_SESSION_TOKEN'];
+    delete process.env['AWS_PROFILE'];
+    process.stderr.write(`started the emulator (scenario ${args.emulator}) at ${emulator.awsEndpoint}, acting as ${principal.arn}\n`);
+    // The loop guard knows the function's own role, as the deployed stack sets it.
+    return await invokeWith(args, { ...env, ...aws, REMEDIATOR_ROLE_ARN: env['REMEDIATOR_ROLE_ARN'] ?? principal.arn });
+  } finally {
+    await emulator.close();
+  }
+}
+
+async function invokeWith(args: InvokeArguments, env: NodeJS.ProcessEnv): Promise<number> {
   const { payload, follow, realTime } = args;
   const progress = (line: string): void => {
     process.stderr.write(`${line}\n`);

@@ -52,6 +52,10 @@ export function worldSnapshot(world: World): Record<string, unknown> {
       nodes: world.nodesOf(c.name),
     })),
     nodes: world.registeredNodes(),
+    iam: {
+      roles: [...world.iam.roles.values()].map((r) => ({ ...r, createDate: iso(r.createDate) })),
+      instanceProfiles: [...world.iam.instanceProfiles.values()].map((p) => ({ ...p, createDate: iso(p.createDate) })),
+    },
     pendingTasks: world.clock.pending(),
   };
 }

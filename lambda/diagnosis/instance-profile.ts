@@ -18,8 +18,9 @@ export function checkInstanceProfile(snapshot: Snapshot, context: CheckContext):
   for (const instance of unregistered) {
     const arn = instance.iamInstanceProfileArn;
     if (!arn) {
-      // Only judged when DescribeInstances was read with the field at all (an adapter that maps it).
-      if (snapshot.instances.some((i) => i.iamInstanceProfileArn)) {
+      // DescribeInstances omits IamInstanceProfile when the instance has none. Judged only when
+      // the identity side was gathered (IAM consulted), so a partial snapshot never accuses.
+      if (snapshot.identity?.nodeRole !== undefined) {
         problems.push({ instanceId: instance.instanceId, instanceProfileArn: null, problem: 'has no instance profile' });
       }
       continue;

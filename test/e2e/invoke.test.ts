@@ -108,3 +108,35 @@ describe('npm run invoke --follow against the emulator (seed scenario, instances
     expect(result.stderr).toMatch(/firing the re-check recheck-grace-period-\S+ \(grace-period, eks-workshop\/new_nodegroup_2\)/);
   }, 120_000);
 });
+
+describe('npm run invoke --emulator SCENARIO', () => {
+  it('starts an emulator for the run, invokes the handler against it, prints the report and exits when done', async () => {
+    // Prepare: no endpoint or credentials in the environment: the run brings its own world.
+    const unset = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'];
+
+    // Act
+    const result = await run(
+      'npm',
+      ['run', '--silent', '--prefix', PROJECT_ROOT, 'invoke', '--', '--emulator', 'seed', '--payload', path.join(PROJECT_ROOT, 'events', 'manual-dry-run.json')],
+      { POLL_SECONDS: '1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      90_000,
+      unset,
+    );
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ clusterName: 'eks-workshop', nodegroupName: 'new_nodegroup_2', outcome: 'DRY_RUN', dryRun: true });
+    expect(result.stderr).toMatch(/^started the emulator \(scenario seed\) at http:\/\/127\.0\.0\.1:\d+, acting as arn:aws:iam::123456789012:role\/node-join-remediator$/m);
+    expect(result.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  }, 120_000);
+
+  it('exits 1 naming --emulator for a scenario that does not exist', async () => {
+    // Act
+    const result = await run('npm', ['run', '--silent', '--prefix', PROJECT_ROOT, 'invoke', '--', '--emulator', 'no-such-scenario', '--payload', '{}'], {}, 60_000);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: --emulator /);
+    expect(result.stdout).toBe('');
+  }, 60_000);
+});

@@ -158,6 +158,15 @@ describe('RemediatorMemberStack (the StackSet template)', () => {
   });
 });
 
+describe('OrganizationCentralStack options', () => {
+  it('delegatedAdmin false (the management account) and a StackSet name', () => {
+    Template.fromStack(central({ delegatedAdmin: false, stackSetName: 'NodeJoinRemediator-Prod' })).hasResourceProperties('AWS::CloudFormation::StackSet', {
+      StackSetName: 'NodeJoinRemediator-Prod',
+      CallAs: 'SELF',
+    });
+  });
+});
+
 describe('OrganizationCentralStack rejects invalid targets', () => {
   it.each<[string, Partial<OrganizationCentralStackProps>, string, RegExp]>([
     ['a bad organisation id', { organizationId: 'org-1' }, 'organizationId', /like o-a1b2c3d4e5/],
@@ -206,6 +215,15 @@ describe('the app with -c deployment=organization (real bundle, cdk-stacksets as
     expect(assembly.stacks.map((s) => s.stackName)).toEqual(['EksNodeJoinRemediatorOrganization']);
     expect(stack.resolve(stack.region)).toEqual({ Ref: 'AWS::Region' });
     expect(fs.readdirSync(outdir).filter((file) => file.endsWith('.stackset.template.json'))).toHaveLength(1);
+  });
+
+  it('takes the StackSet targets from the context: service-managed, auto-deployment, OUs and regions', () => {
+    Template.fromJSON(assembly.stacks[0].template).hasResourceProperties('AWS::CloudFormation::StackSet', {
+      StackSetName: 'EksNodeJoinRemediator',
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: Match.objectLike({ Enabled: true }),
+      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: [...TARGETS.organizationalUnitIds] }, Regions: [...TARGETS.regions] }],
+    });
   });
 
   it('ran both cdk-nag packs over central, member and the asset copy, with no violation', () => {

@@ -77,6 +77,20 @@ describe('rule 12: CREATE_ACCESS_ENTRY', () => {
     expect(followUp.actions).toEqual([expect.objectContaining({ type: 'REPLACE_INSTANCES', detail: expect.objectContaining({ instanceIds: [SEED.instanceId] }) })]);
     expect(planAfterAccessEntry(snapshot, diagnosis, config({ recycle: 'none' }), new Set([SEED.instanceId])).actions).toEqual([]);
   });
+
+  it('after the wait, respects the recycle cool-down for the same cause (rule 10)', () => {
+    const snapshot = refusedRole();
+    const recently = new Date(Date.parse(snapshot.takenAt) - 60_000).toISOString();
+    snapshot.history = {
+      changes: [],
+      ledger: [{ time: recently, remediationId: 'r-1', cause: 'NODE_ROLE_NOT_AUTHORIZED', action: { type: 'REPLACE_INSTANCES', resourceId: SEED.nodegroupName, status: 'done', detail: {} } }],
+      ledgerDurable: true,
+    };
+    const { diagnosis } = planFor(snapshot, config({ createNodeAccessEntry: true }));
+    const followUp = planAfterAccessEntry(snapshot, diagnosis, config(), new Set([SEED.instanceId]));
+    expect(followUp.actions).toEqual([]);
+    expect(followUp.unresolvedReason).toContain('recycle cool-down');
+  });
 });
 
 describe('executePlan: CREATE_ACCESS_ENTRY', () => {

@@ -9,12 +9,15 @@ export interface ProcessResult {
   stderr: string;
 }
 
-export function run(file: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<ProcessResult> {
+/** `unset`: variables of this process's environment the program must not inherit. */
+export function run(file: string, args: string[], env: Record<string, string>, timeoutMs = 60_000, unset: string[] = []): Promise<ProcessResult> {
+  const inherited = { ...process.env };
+  for (const name of unset) delete inherited[name];
   return new Promise((resolve) => {
     execFile(
       file,
       args,
-      { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      { env: { ...inherited, ...env }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -15,5 +15,15 @@ describe('checkInstanceProfile', () => {
     s.instances[0]!.iamInstanceProfileArn = 'arn:aws:iam::123456789012:instance-profile/eks-1';
     expect(checkInstanceProfile(s, CONTEXT)).toEqual([]);
   });
-});
 
+  it('reports an instance without any profile once IAM was consulted, and stays silent on a partial snapshot', () => {
+    const gathered = snapshot({ nodeRole: { status: 'read', value: { roleName: 'new-nodegroup-2-role', arn: 'x', assumeRolePolicyDocument: {} } } });
+    delete gathered.instances[0]!.iamInstanceProfileArn;
+    expect(checkInstanceProfile(gathered, CONTEXT)[0]!.evidence['instances']).toEqual([
+      { instanceId: gathered.instances[0]!.instanceId, instanceProfileArn: null, problem: 'has no instance profile' },
+    ]);
+    const partial = snapshot();
+    delete partial.instances[0]!.iamInstanceProfileArn;
+    expect(checkInstanceProfile(partial, CONTEXT)).toEqual([]);
+  });
+});

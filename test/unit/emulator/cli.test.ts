@@ -3,7 +3,7 @@
  * own command line (`tsx emulator/main.ts`).
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -216,9 +216,68 @@ describe('emulator command line (emulator/main.ts)', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--port must be an integer');
-    expect(result.stderr).toContain('usage:');
+    expect(result.stderr).toContain('Usage: npm run --silent emulator');
   });
+
+  it('--help prints the usage on stdout and exits 0', async () => {
+    // Act
+    const result = await run(TSX, [path.join(ROOT, 'emulator/main.ts'), '--help'], { cwd: ROOT, timeout: 20_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: npm run --silent emulator -- --scenario FILE\|NAME/);
+    expect(result.stdout).toContain('--print-env');
+    expect(result.stderr).toBe('');
+  });
+
+  it('--print-env prints export lines and a temporary KUBECONFIG that kubectl uses, never ~/.kube/config, removed on stop', async () => {
+    // Prepare: a HOME of its own, to prove nothing is written to ~/.kube.
+    const home = mkdtempSync(path.join(tmpdir(), 'emulator-home-'));
+    const child = spawn(TSX, [path.join(ROOT, 'emulator/main.ts'), '--scenario', 'seed', '--print-env'], {
+      cwd: ROOT,
+      env: { ...process.env, HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    try {
+      // Act
+      await waitFor(() => /^export KUBECONFIG=.*$/m.test(stdout), 30_000, () => `no KUBECONFIG line; stdout so far: ${stdout}`);
+      const exports = Object.fromEntries([...stdout.matchAll(/^export ([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]])) as Record<string, string>;
+      const kubeconfig = JSON.parse(readFileSync(exports['KUBECONFIG']!, 'utf8')) as { 'current-context': string; clusters: { name: string }[] };
+      const kubectl = kubectlPresent && !awsCliMissing
+        ? await run('kubectl', ['get', 'nodes', '-o', 'name'], {
+            env: { PATH: process.env.PATH, HOME: home, ...exports, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+            timeout: 30_000,
+          })
+        : undefined;
+      child.kill('SIGTERM');
+      const code = await exited;
+
+      // Assess
+      expect(Object.keys(exports)).toEqual(['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'KUBECONFIG']);
+      expect(exports['AWS_ENDPOINT_URL']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(exports).toMatchObject({ AWS_REGION: 'us-west-2', AWS_ACCESS_KEY_ID: 'AKIA5EKSWORKSHOP0001' });
+      expect(exports['KUBECONFIG']!.startsWith(tmpdir())).toBe(true);
+      expect(kubeconfig['current-context']).toBe('arn:aws:eks:us-west-2:123456789012:cluster/eks-workshop');
+      if (kubectl) expect(kubectl.stdout).toMatch(/^node\/ip-10-42-/m);
+      // kubectl may cache discovery under ~/.kube/cache; the config itself is never written.
+      expect(existsSync(path.join(home, '.kube', 'config'))).toBe(false);
+      expect(code).toBe(0);
+      expect(existsSync(exports['KUBECONFIG']!)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+const kubectlPresent = spawnSync('kubectl', ['version', '--client']).error === undefined;
 
 /** Every process below `root`, from `ps` (Linux and macOS). */
 function descendantsOf(root: number): number[] {
