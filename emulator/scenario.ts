@@ -43,6 +43,12 @@ export interface ScenarioVpc {
   vpcId: string;
   cidrBlock: string;
   tags?: Record<string, string>;
+  /** DescribeVpcAttribute enableDnsSupport (default true) */
+  enableDnsSupport?: boolean;
+  /** DescribeVpcAttribute enableDnsHostnames (default true) */
+  enableDnsHostnames?: boolean;
+  /** the VPC's DHCP options (default domain-name-servers AmazonProvidedDNS) */
+  dhcpOptions?: { domainNameServers: string[] };
 }
 
 export interface ScenarioInternetGateway {
@@ -59,6 +65,57 @@ export interface ScenarioSubnet {
   cidrBlock: string;
   mapPublicIpOnLaunch: boolean;
   tags?: Record<string, string>;
+  /** free IPv4 addresses before the node groups' instances launch (default: the CIDR less AWS's 5 and what is in it) */
+  availableIpAddressCount?: number;
+}
+
+/**
+ * A security group rule (contract 7.1). protocol "tcp" | "udp" | "-1" (all; ports ignored);
+ * the peer is one of cidr, sourceGroupId (ingress) / destinationGroupId (egress), prefixListId.
+ */
+export interface ScenarioSecurityGroupRule {
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidr?: string;
+  sourceGroupId?: string;
+  destinationGroupId?: string;
+  prefixListId?: string;
+  description?: string;
+}
+
+export interface ScenarioSecurityGroup {
+  groupId: string;
+  vpcId: string;
+  groupName?: string;
+  description?: string;
+  /** default: none */
+  ingress?: ScenarioSecurityGroupRule[];
+  /** default: all traffic to 0.0.0.0/0 */
+  egress?: ScenarioSecurityGroupRule[];
+}
+
+export interface ScenarioPrefixList {
+  prefixListId: string;
+  prefixListName?: string;
+  cidrs: string[];
+}
+
+export interface ScenarioNetworkAclEntry {
+  ruleNumber: number;
+  egress: boolean;
+  /** "tcp" | "udp" | "-1", or AWS's numbers "6", "17", "-1" */
+  protocol: string;
+  portRange?: { from: number; to: number };
+  cidrBlock: string;
+  ruleAction: 'allow' | 'deny';
+}
+
+export interface ScenarioNetworkAcl {
+  networkAclId: string;
+  vpcId: string;
+  subnetIds: string[];
+  entries: ScenarioNetworkAclEntry[];
 }
 
 export type NatGatewayState = 'pending' | 'failed' | 'available' | 'deleting' | 'deleted';
@@ -120,6 +177,10 @@ export interface ScenarioVpcEndpoint {
   state?: string;
   subnetIds?: string[];
   routeTableIds?: string[];
+  /** interface endpoints: default true */
+  privateDnsEnabled?: boolean;
+  /** interface endpoints: absent = admits TCP 443 from the VPC's CIDR */
+  securityGroupIds?: string[];
 }
 
 export interface ScenarioAccessEntry {
@@ -157,6 +218,8 @@ export interface ScenarioNodegroup extends ScenarioNodegroupIdentity {
   releaseVersion?: string;
   nodeRole?: string;
   instances?: ScenarioNodegroupInstance[];
+  /** launch-template security groups: when given, EKS does not add the cluster security group */
+  securityGroupIds?: string[];
   /**
    * Extension: force the outcome of every instance the node group ever launches, replacements
    * included (`false`: they never register, for a cause the world does not model). An instance's
@@ -176,6 +239,10 @@ export interface ScenarioCluster extends ScenarioClusterIdentity {
   /** cluster subnets (default: every subnet of its node groups) */
   subnetIds?: string[];
   tags?: Record<string, string>;
+  /** the security group EKS creates for the cluster (default: a generated id) */
+  clusterSecurityGroupId?: string;
+  /** resourcesVpcConfig.publicAccessCidrs (default ["0.0.0.0/0"]) */
+  publicAccessCidrs?: string[];
 }
 
 /** A standalone EC2 instance outside any node group (extension), e.g. a bastion. */
@@ -215,6 +282,9 @@ export interface Scenario {
   routeTables: ScenarioRouteTable[];
   vpcEndpoints: ScenarioVpcEndpoint[];
   clusters: ScenarioCluster[];
+  securityGroups?: ScenarioSecurityGroup[];
+  prefixLists?: ScenarioPrefixList[];
+  networkAcls?: ScenarioNetworkAcl[];
   instances?: ScenarioInstance[];
   /** earlier CloudTrail history (contract 7.1) */
   cloudTrail?: ScenarioCloudTrailEvent[];
@@ -247,10 +317,36 @@ type Json = Record<string, unknown>;
 
 /** Reads typed values at a path, failing with the path when a value is missing or ill-typed. */
 export class FieldReader {
+  /** keys some accessor asked for: every other key is unknown (checkUnknown) */
+  private readonly seen = new Set<string>();
+  /** readers of nested objects, checked with this one */
+  private readonly children: FieldReader[] = [];
+
   constructor(
     private readonly value: Json,
     readonly at: string,
   ) {}
+
+  private get(key: string): unknown {
+    this.seen.add(key);
+    return this.value[key];
+  }
+
+  /**
+   * Unknown scenario fields are an error naming their path (contract section 7.1), never
+   * silently ignored: a typo like `"join": false` must not change nothing quietly.
+   */
+  checkUnknown(): void {
+    for (const key of Object.keys(this.value)) {
+      if (!this.seen.has(key)) throw new ScenarioError(this.path(key), 'is not a known scenario field');
+    }
+    for (const child of this.children) child.checkUnknown();
+  }
+
+  private child(reader: FieldReader): FieldReader {
+    this.children.push(reader);
+    return reader;
+  }
 
   static object(value: unknown, at: string): FieldReader {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -264,18 +360,18 @@ export class FieldReader {
   }
 
   has(key: string): boolean {
-    return this.value[key] !== undefined;
+    return this.get(key) !== undefined;
   }
 
   string(key: string): string {
-    const v = this.value[key];
+    const v = this.get(key);
     if (typeof v !== 'string' || v.length === 0) throw this.error(key, 'a non-empty string');
     return v;
   }
 
   /** Required key; `null` is an explicit "none" (`meaning` says what it stands for). */
   stringOrNull(key: string, meaning: string): string | null {
-    if (this.value[key] === null) return null;
+    if (this.get(key) === null) return null;
     if (!this.has(key)) throw this.error(key, `a non-empty string, or ${meaning}`);
     return this.string(key);
   }
@@ -297,7 +393,7 @@ export class FieldReader {
   }
 
   boolean(key: string): boolean {
-    const v = this.value[key];
+    const v = this.get(key);
     if (typeof v !== 'boolean') throw this.error(key, 'true or false');
     return v;
   }
@@ -320,7 +416,7 @@ export class FieldReader {
   }
 
   number(key: string, { integer = false, min = 0 } = {}): number {
-    const v = this.value[key];
+    const v = this.get(key);
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
       throw this.error(key, `${integer ? 'an integer' : 'a number'} >= ${min}`);
     }
@@ -332,17 +428,17 @@ export class FieldReader {
   }
 
   object(key: string): FieldReader {
-    return FieldReader.object(this.value[key], this.path(key));
+    return this.child(FieldReader.object(this.get(key), this.path(key)));
   }
 
   array(key: string): unknown[] {
-    const v = this.value[key];
+    const v = this.get(key);
     if (!Array.isArray(v)) throw this.error(key, 'an array');
     return v;
   }
 
   objects<T>(key: string, read: (item: FieldReader) => T): T[] {
-    return this.array(key).map((item, i) => read(FieldReader.object(item, `${this.path(key)}[${i}]`)));
+    return this.array(key).map((item, i) => read(this.child(FieldReader.object(item, `${this.path(key)}[${i}]`))));
   }
 
   optionalObjects<T>(key: string, read: (item: FieldReader) => T): T[] | undefined {
@@ -366,6 +462,7 @@ export class FieldReader {
     const reader = this.object(key);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(reader.value)) {
+      reader.seen.add(k);
       if (typeof v !== 'string') throw new ScenarioError(reader.path(k), `expected a string, got ${describe(v)}`);
       out[k] = v;
     }
@@ -382,7 +479,7 @@ export class FieldReader {
   }
 
   error(key: string, expected: string): ScenarioError {
-    const v = this.value[key];
+    const v = this.get(key);
     return new ScenarioError(this.path(key), v === undefined ? `is required (${expected})` : `expected ${expected}, got ${describe(v)}`);
   }
 }
@@ -487,6 +584,7 @@ function readNodegroup(r: FieldReader): ScenarioNodegroup {
     capacityType: r.optionalString('capacityType'),
     releaseVersion: r.optionalString('releaseVersion'),
     nodeRole: r.optionalString('nodeRole'),
+    securityGroupIds: r.optionalStrings('securityGroupIds'),
     ...readNodegroupIdentity(r),
     joins: r.optionalBoolean('joins'),
     instances: r.optionalObjects('instances', (i) =>
@@ -517,7 +615,67 @@ function readCluster(r: FieldReader): ScenarioCluster {
     nodegroups: r.objects('nodegroups', readNodegroup),
     subnetIds: r.optionalStrings('subnetIds'),
     tags: r.optionalStringMap('tags'),
+    clusterSecurityGroupId: r.optionalString('clusterSecurityGroupId'),
+    publicAccessCidrs: r.has('publicAccessCidrs') ? r.strings('publicAccessCidrs').map((_, i) => cidrAt(r, 'publicAccessCidrs', i)) : undefined,
   });
+}
+
+/** The i-th CIDR of a string list, validated. */
+function cidrAt(r: FieldReader, key: string, i: number): string {
+  const text = r.strings(key)[i] as string;
+  if (!parseCidr(text)) throw new ScenarioError(`${r.path(key)}[${i}]`, `expected an IPv4 CIDR block like "10.42.0.0/16", got "${text}"`);
+  return text;
+}
+
+const RULE_PROTOCOLS = ['tcp', 'udp', 'icmp', '-1', '6', '17', '1'] as const;
+
+function readPorts(r: FieldReader, protocol: string): { fromPort?: number; toPort?: number } {
+  const fromPort = r.optionalNumber('fromPort', { integer: true, min: -1 });
+  const toPort = r.optionalNumber('toPort', { integer: true, min: -1 });
+  if (protocol !== '-1' && (fromPort === undefined || toPort === undefined)) {
+    throw new ScenarioError(r.at, `a "${protocol}" rule needs fromPort and toPort (only protocol "-1" covers every port)`);
+  }
+  if (fromPort !== undefined && toPort !== undefined && fromPort > toPort) throw new ScenarioError(r.path('fromPort'), 'must not be greater than toPort');
+  return withoutUndefined({ fromPort, toPort });
+}
+
+function readSecurityGroupRule(r: FieldReader, direction: 'ingress' | 'egress'): ScenarioSecurityGroupRule {
+  const protocol = r.oneOf('protocol', RULE_PROTOCOLS);
+  const rule: ScenarioSecurityGroupRule = withoutUndefined({
+    protocol,
+    ...readPorts(r, protocol),
+    cidr: r.has('cidr') ? cidr(r, 'cidr') : undefined,
+    sourceGroupId: direction === 'ingress' ? r.optionalString('sourceGroupId') : undefined,
+    destinationGroupId: direction === 'egress' ? r.optionalString('destinationGroupId') : undefined,
+    prefixListId: r.optionalString('prefixListId'),
+    description: r.optionalString('description'),
+  });
+  const peers = ['cidr', 'sourceGroupId', 'destinationGroupId', 'prefixListId'].filter((k) => (rule as unknown as Json)[k] !== undefined);
+  if (peers.length !== 1) {
+    const names = direction === 'ingress' ? 'cidr, sourceGroupId, prefixListId' : 'cidr, destinationGroupId, prefixListId';
+    throw new ScenarioError(r.at, `a ${direction} rule needs exactly one peer (${names}), got ${peers.length ? peers.join(' and ') : 'none'}`);
+  }
+  return rule;
+}
+
+function readNetworkAclEntry(r: FieldReader): ScenarioNetworkAclEntry {
+  const protocol = r.oneOf('protocol', RULE_PROTOCOLS);
+  const entry: ScenarioNetworkAclEntry = withoutUndefined({
+    ruleNumber: r.number('ruleNumber', { integer: true, min: 1 }),
+    egress: r.boolean('egress'),
+    protocol,
+    portRange: r.has('portRange')
+      ? (() => {
+          const p = r.object('portRange');
+          return { from: p.number('from', { integer: true }), to: p.number('to', { integer: true }) };
+        })()
+      : undefined,
+    cidrBlock: cidr(r, 'cidrBlock'),
+    ruleAction: r.oneOf('ruleAction', ['allow', 'deny'] as const),
+  });
+  if (entry.ruleNumber > 32766) throw new ScenarioError(r.path('ruleNumber'), 'must be at most 32766 (32767 is the implicit final deny)');
+  if (protocol !== '-1' && !entry.portRange) throw new ScenarioError(r.path('portRange'), `is required for protocol "${protocol}"`);
+  return entry;
 }
 
 function readCloudTrailEvent(r: FieldReader): ScenarioCloudTrailEvent {
@@ -552,7 +710,10 @@ function readFault(r: FieldReader): ScenarioFault {
 }
 
 export function parseFault(value: unknown, at = 'fault'): ScenarioFault {
-  return readFault(FieldReader.object(value, at));
+  const reader = FieldReader.object(value, at);
+  const fault = readFault(reader);
+  reader.checkUnknown();
+  return fault;
 }
 
 /** Validates a parsed scenario document; throws ScenarioError naming the first bad field. */
@@ -564,7 +725,14 @@ export function parseScenario(document: unknown): Scenario {
     principals: r.objects('principals', readPrincipal),
     timing: readTiming(r.object('timing')),
     vpcs: r.objects('vpcs', (v) =>
-      withoutUndefined({ vpcId: v.string('vpcId'), cidrBlock: cidr(v, 'cidrBlock'), tags: v.optionalStringMap('tags') }),
+      withoutUndefined({
+        vpcId: v.string('vpcId'),
+        cidrBlock: cidr(v, 'cidrBlock'),
+        tags: v.optionalStringMap('tags'),
+        enableDnsSupport: v.optionalBoolean('enableDnsSupport'),
+        enableDnsHostnames: v.optionalBoolean('enableDnsHostnames'),
+        dhcpOptions: v.has('dhcpOptions') ? { domainNameServers: v.object('dhcpOptions').strings('domainNameServers') } : undefined,
+      }),
     ),
     internetGateways: r.objects('internetGateways', (g) =>
       withoutUndefined({
@@ -581,6 +749,7 @@ export function parseScenario(document: unknown): Scenario {
         cidrBlock: cidr(s, 'cidrBlock'),
         mapPublicIpOnLaunch: s.boolean('mapPublicIpOnLaunch'),
         tags: s.optionalStringMap('tags'),
+        availableIpAddressCount: s.optionalNumber('availableIpAddressCount', { integer: true }),
       }),
     ),
     natGateways: r.objects('natGateways', (n) =>
@@ -614,9 +783,34 @@ export function parseScenario(document: unknown): Scenario {
         state: e.optionalString('state'),
         subnetIds: e.optionalStrings('subnetIds'),
         routeTableIds: e.optionalStrings('routeTableIds'),
+        privateDnsEnabled: e.optionalBoolean('privateDnsEnabled'),
+        securityGroupIds: e.optionalStrings('securityGroupIds'),
       }),
     ),
     clusters: r.objects('clusters', readCluster),
+    securityGroups: r.optionalObjects('securityGroups', (g) =>
+      withoutUndefined({
+        groupId: g.string('groupId'),
+        vpcId: g.string('vpcId'),
+        groupName: g.optionalString('groupName'),
+        description: g.optionalString('description'),
+        ingress: g.optionalObjects('ingress', (rule) => readSecurityGroupRule(rule, 'ingress')),
+        egress: g.optionalObjects('egress', (rule) => readSecurityGroupRule(rule, 'egress')),
+      }),
+    ),
+    prefixLists: r.optionalObjects('prefixLists', (l) =>
+      withoutUndefined({
+        prefixListId: l.string('prefixListId'),
+        prefixListName: l.optionalString('prefixListName'),
+        cidrs: l.strings('cidrs').map((_, i) => cidrAt(l, 'cidrs', i)),
+      }),
+    ),
+    networkAcls: r.optionalObjects('networkAcls', (a) => ({
+      networkAclId: a.string('networkAclId'),
+      vpcId: a.string('vpcId'),
+      subnetIds: a.strings('subnetIds'),
+      entries: a.objects('entries', readNetworkAclEntry),
+    })),
     instances: r.optionalObjects('instances', (i) =>
       withoutUndefined({
         instanceId: i.optionalString('instanceId'),
@@ -637,6 +831,7 @@ export function parseScenario(document: unknown): Scenario {
     throw new ScenarioError('accountId', `expected 12 digits, got "${scenario.accountId}"`);
   }
   if (scenario.principals.length === 0) throw new ScenarioError('principals', 'needs at least one principal');
+  r.checkUnknown();
   checkReferences(scenario);
   checkIdentityReferences(scenario);
   return scenario;
@@ -687,6 +882,7 @@ function checkReferences(s: Scenario): void {
   const doubleMain = mains.find((v, i) => mains.indexOf(v) !== i);
   if (doubleMain) throw new ScenarioError('routeTables', `VPC ${doubleMain} has more than one main route table`);
   s.vpcEndpoints.forEach((e, i) => needVpc(`vpcEndpoints[${i}].vpcId`, e.vpcId));
+  checkNetworkControls(s, needVpc, needSubnet);
   (s.instances ?? []).forEach((inst, i) => needSubnet(`instances[${i}].subnetId`, inst.subnetId));
   s.clusters.forEach((c, i) => {
     needVpc(`clusters[${i}].vpcId`, c.vpcId);
@@ -704,6 +900,56 @@ function checkReferences(s: Scenario): void {
       });
     });
   });
+}
+
+/** Security groups, prefix lists and network ACLs: ids unique, every reference resolvable. */
+function checkNetworkControls(
+  s: Scenario,
+  needVpc: (field: string, vpcId: string | undefined) => void,
+  needSubnet: (field: string, subnetId: string) => void,
+): void {
+  const groups = s.securityGroups ?? [];
+  unique('securityGroups', groups.map((g) => g.groupId), 'groupId');
+  unique('prefixLists', (s.prefixLists ?? []).map((l) => l.prefixListId), 'prefixListId');
+  unique('networkAcls', (s.networkAcls ?? []).map((a) => a.networkAclId), 'networkAclId');
+  // Groups EKS creates (cluster security groups) may be referenced without being declared.
+  const known = new Set([...groups.map((g) => g.groupId), ...s.clusters.flatMap((c) => (c.clusterSecurityGroupId ? [c.clusterSecurityGroupId] : []))]);
+  const lists = new Set((s.prefixLists ?? []).map((l) => l.prefixListId));
+  const needGroup = (field: string, id: string): void => {
+    if (!known.has(id)) throw new ScenarioError(field, `"${id}" is not a security group of the scenario`);
+  };
+  const needList = (field: string, id: string): void => {
+    if (!lists.has(id) && !/^pl-/.test(id)) throw new ScenarioError(field, `"${id}" is not a prefix list of the scenario`);
+  };
+  groups.forEach((g, i) => {
+    needVpc(`securityGroups[${i}].vpcId`, g.vpcId);
+    for (const direction of ['ingress', 'egress'] as const) {
+      (g[direction] ?? []).forEach((rule, j) => {
+        const at = `securityGroups[${i}].${direction}[${j}]`;
+        const peer = rule.sourceGroupId ?? rule.destinationGroupId;
+        if (peer) needGroup(`${at}.${rule.sourceGroupId ? 'sourceGroupId' : 'destinationGroupId'}`, peer);
+        if (rule.prefixListId) needList(`${at}.prefixListId`, rule.prefixListId);
+      });
+    }
+  });
+  const aclOf = new Map<string, string>();
+  (s.networkAcls ?? []).forEach((a, i) => {
+    needVpc(`networkAcls[${i}].vpcId`, a.vpcId);
+    a.subnetIds.forEach((subnetId, j) => {
+      const field = `networkAcls[${i}].subnetIds[${j}]`;
+      needSubnet(field, subnetId);
+      const previous = aclOf.get(subnetId);
+      if (previous) throw new ScenarioError(field, `"${subnetId}" is already associated with ${previous}`);
+      aclOf.set(subnetId, a.networkAclId);
+    });
+  });
+  s.vpcEndpoints.forEach((e, i) => {
+    (e.securityGroupIds ?? []).forEach((id, j) => needGroup(`vpcEndpoints[${i}].securityGroupIds[${j}]`, id));
+    (e.subnetIds ?? []).forEach((id, j) => needSubnet(`vpcEndpoints[${i}].subnetIds[${j}]`, id));
+  });
+  s.clusters.forEach((c, i) =>
+    c.nodegroups.forEach((ng, j) => (ng.securityGroupIds ?? []).forEach((id, k) => needGroup(`clusters[${i}].nodegroups[${j}].securityGroupIds[${k}]`, id))),
+  );
 }
 
 function unique(field: string, values: string[], key: string): void {

@@ -97,6 +97,12 @@ export interface ClusterInfo {
   vpcId: string;
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
+  /** resourcesVpcConfig.publicAccessCidrs (EKS default ["0.0.0.0/0"]); absent when not read */
+  publicAccessCidrs?: string[];
+  /** resourcesVpcConfig.clusterSecurityGroupId: the group EKS puts on the endpoint ENIs and, by default, on nodes */
+  clusterSecurityGroupId?: string;
+  /** resourcesVpcConfig.securityGroupIds: extra groups on the endpoint ENIs */
+  securityGroupIds?: string[];
   /** accessConfig.authenticationMode: API | API_AND_CONFIG_MAP | CONFIG_MAP */
   authenticationMode?: string;
   /** health.issues of the cluster (DescribeCluster) */
@@ -126,6 +132,9 @@ export interface InstanceInfo {
   publicIpAddress?: string;
   privateDnsName?: string;
   autoScalingGroupName?: string;
+  privateIpAddress?: string;
+  /** ids of the instance's security groups (launch template or EKS default: the cluster security group) */
+  securityGroupIds?: string[];
   /** IamInstanceProfile.Arn */
   iamInstanceProfileArn?: string;
   /** MetadataOptions.HttpEndpoint: enabled | disabled */
@@ -138,6 +147,8 @@ export interface SubnetInfo {
   availabilityZone: string;
   cidrBlock: string;
   mapPublicIpOnLaunch: boolean;
+  /** DescribeSubnets AvailableIpAddressCount: free IPv4 addresses now */
+  availableIpAddressCount?: number;
 }
 
 export interface RouteInfo {
@@ -178,6 +189,8 @@ export interface NatGatewayInfo {
   state: string;
   /** public | private */
   connectivityType: string;
+  /** the Elastic IP the NAT gateway sends traffic from (public NAT gateways) */
+  publicIp?: string;
   /** ISO-8601 CreateTime (absent when EC2 did not return it) */
   createTime?: string;
 }
@@ -196,6 +209,73 @@ export interface VpcEndpointInfo {
   state: string;
   subnetIds: string[];
   routeTableIds: string[];
+  /** interface endpoints: whether the service's default DNS name resolves to the endpoint */
+  privateDnsEnabled?: boolean;
+  /** interface endpoints: the groups on the endpoint network interfaces */
+  securityGroupIds?: string[];
+}
+
+/** The VPC's DNS facts: DescribeVpcs + DescribeVpcAttribute (x2) + DescribeDhcpOptions. */
+export interface VpcInfo {
+  vpcId: string;
+  cidrBlock: string;
+  /** enableDnsSupport: the Amazon DNS server (VPC base + 2) answers */
+  enableDnsSupport: boolean;
+  /** enableDnsHostnames: needed for private DNS of interface endpoints and the private cluster endpoint */
+  enableDnsHostnames: boolean;
+  dhcpOptionsId?: string;
+  /** domain-name-servers of the DHCP options set (["AmazonProvidedDNS"] by default) */
+  domainNameServers: string[];
+}
+
+/**
+ * One security group rule as DescribeSecurityGroups returns it, flattened to one peer.
+ * protocol: "tcp" | "udp" | "icmp" | "-1" (all protocols, ports ignored) or an IANA number.
+ */
+export interface SecurityGroupRuleInfo {
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidrIpv4?: string;
+  /** the peer is every network interface carrying this group */
+  referencedGroupId?: string;
+  /** the peer is the CIDRs of this managed prefix list */
+  prefixListId?: string;
+}
+
+export interface SecurityGroupInfo {
+  groupId: string;
+  groupName?: string;
+  vpcId: string;
+  ingress: SecurityGroupRuleInfo[];
+  egress: SecurityGroupRuleInfo[];
+}
+
+/** One network ACL entry. protocol as for security group rules; ports ignored for "-1". */
+export interface NetworkAclEntryInfo {
+  ruleNumber: number;
+  egress: boolean;
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidrBlock?: string;
+  ruleAction: 'allow' | 'deny';
+}
+
+export interface NetworkAclInfo {
+  networkAclId: string;
+  vpcId: string;
+  /** the VPC's default ACL: used by every subnet without an explicit association */
+  isDefault: boolean;
+  subnetIds: string[];
+  entries: NetworkAclEntryInfo[];
+}
+
+/** A managed prefix list (GetManagedPrefixListEntries), e.g. com.amazonaws.us-west-2.s3. */
+export interface PrefixListInfo {
+  prefixListId: string;
+  prefixListName?: string;
+  cidrs: string[];
 }
 
 /** The network facts of one VPC, enough to resolve any subnet's egress path. */
@@ -207,6 +287,14 @@ export interface NetworkSnapshot {
   natGateways: NatGatewayInfo[];
   internetGateways: InternetGatewayInfo[];
   vpcEndpoints: VpcEndpointInfo[];
+  /** DNS attributes and DHCP options; absent when not read (older snapshots): DNS checks skip */
+  vpc?: VpcInfo;
+  /** every security group of the VPC; absent when not read: security group checks skip */
+  securityGroups?: SecurityGroupInfo[];
+  /** every network ACL of the VPC; absent when not read: network ACL checks skip */
+  networkAcls?: NetworkAclInfo[];
+  /** the prefix lists referenced by the VPC's security group rules */
+  prefixLists?: PrefixListInfo[];
 }
 
 export interface NodeInfo {

@@ -23,6 +23,10 @@
  *    DEGRADED. Otherwise it falls back to REPLACE_INSTANCES and says why in the detail.
  * 0. Nothing is written or recycled while a blocker stands (diagnosis/blockers.ts): a route
  *    "fix" beside another cause fixes nothing, and the recycle would be for nothing.
+ * 8. No NAT route on an endpoint-only subnet (contract section 3: no 0.0.0.0/0 route, and an S3
+ *    gateway endpoint on the table or interface endpoints for ec2/ecr.api/ecr.dkr/sts in the VPC)
+ *    unless config.allowInternetEgress; and when the cluster endpoint is public only, only through
+ *    a NAT gateway whose public IP is inside publicAccessCidrs (rule 2's check includes it).
  * 7. Instances are only recycled when this plan (or, via `routeTablesFixedThisRun`, this run)
  *    fixed their subnet's route: when the path already worked, or cannot be fixed, recycling
  *    would not help (UNRESOLVED instead, saying the cause lies elsewhere).
@@ -41,8 +45,9 @@ import {
   nodesByInstanceId,
 } from './diagnosis/registration';
 import { blockersOf, describeBlockers } from './diagnosis/blockers';
+import { chooseNatGateway, endpointAccessCidrs, natGatewayRejection } from './diagnosis/nat';
+import { isEndpointOnly } from './diagnosis/node-path';
 import { accessEntryRefusal, nodeRoleAccess } from './diagnosis/node-role-access';
-import { chooseNatGateway, natGatewayRejection } from './diagnosis/nat';
 import { DEFAULT_ROUTE_CIDR, defaultRouteOf, routeTableSharing } from './diagnosis/network';
 import { SCALABLE_NODEGROUP_STATUSES } from './model';
 import {
@@ -69,7 +74,7 @@ import type {
 import type { Action, Outcome } from './report';
 
 type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
-  Partial<Pick<Config, 'createNodeAccessEntry' | 'recycleCooldownSeconds'>>;
+  Partial<Pick<Config, 'createNodeAccessEntry' | 'recycleCooldownSeconds' | 'allowInternetEgress'>>;
 
 /** Contract section 4's default for --recycle-cooldown-seconds. */
 const DEFAULT_RECYCLE_COOLDOWN_SECONDS = 3600;
@@ -326,13 +331,25 @@ function routeDecision(group: RouteTableGroup, snapshot: Snapshot, config: PlanC
     };
   }
 
+  // Rule 8: an endpoint-only subnet is given no internet egress unless allowed.
+  if (type === 'CREATE_ROUTE' && isEndpointOnly(table, snapshot) && config.allowInternetEgress !== true) {
+    return {
+      kind: 'unresolved',
+      reason:
+        `${describeVerdict(verdict, table.routeTableId)}, but ${subnets} ${group.subnetIds.length === 1 ? 'is' : 'are'} endpoint-only by design ` +
+        '(VPC endpoints serve it): create the missing endpoints, or allow a NAT route with --allow-internet-egress',
+    };
+  }
+
   // Rule 2: chosen by the NAT rule, then checked again against the snapshot.
+  const accessCidrs = endpointAccessCidrs(snapshot.cluster);
   const choice = chooseNatGateway(snapshot.network, {
     preferredAvailabilityZones: availabilityZonesOf(group.subnetIds, snapshot),
     ...(config.natGatewayId ? { overrideNatGatewayId: config.natGatewayId } : {}),
+    ...(accessCidrs ? { publicAccessCidrs: accessCidrs } : {}),
   });
   const nat = choice.chosen && snapshot.network.natGateways.find((n) => n.natGatewayId === choice.chosen!.natGatewayId);
-  if (!nat || natGatewayRejection(nat, snapshot.network) !== undefined || nat.vpcId !== table.vpcId) {
+  if (!nat || natGatewayRejection(nat, snapshot.network, accessCidrs) !== undefined || nat.vpcId !== table.vpcId) {
     const why = choice.override?.rejectedBecause
       ? `the configured NAT gateway ${choice.override.natGatewayId} cannot be used (${choice.override.rejectedBecause})`
       : `no NAT gateway of ${snapshot.network.vpcId} is usable`;

@@ -9,6 +9,10 @@ import type {
   InstanceInfo,
   InternetGatewayInfo,
   NatGatewayInfo,
+  NetworkAclInfo,
+  PrefixListInfo,
+  SecurityGroupInfo,
+  VpcInfo,
   NodeInfo,
   NodegroupInfo,
   RouteTableInfo,
@@ -56,6 +60,12 @@ export interface Ec2Port {
   describeNatGateways(vpcId: string): Promise<NatGatewayInfo[]>;
   describeInternetGateways(vpcId: string): Promise<InternetGatewayInfo[]>;
   describeVpcEndpoints(vpcId: string): Promise<VpcEndpointInfo[]>;
+  /** DNS attributes and DHCP options of the VPC; undefined when the VPC is not found */
+  describeVpc(vpcId: string): Promise<VpcInfo | undefined>;
+  describeSecurityGroups(vpcId: string): Promise<SecurityGroupInfo[]>;
+  describeNetworkAcls(vpcId: string): Promise<NetworkAclInfo[]>;
+  /** GetManagedPrefixListEntries per list (named describe*: a read, so the sweep's VPC read memo keeps its entries) */
+  describePrefixListEntries(prefixListIds: string[]): Promise<PrefixListInfo[]>;
   /** throws RouteAlreadyExistsError when a 0.0.0.0/0 route is already there */
   createDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;
   replaceDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void>;

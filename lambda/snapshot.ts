@@ -9,6 +9,9 @@
  *      DescribeNatGateways(vpc) ──────────────────────┴→ DescribeSubnets(their subnets)
  *      ‖ DescribeRouteTables(vpc) ‖ DescribeInternetGateways(vpc) ‖ DescribeVpcEndpoints(vpc)
  *      ‖ Kubernetes: nodes of the node group
+ *   3. network controls of the VPC (gatherNetworkControls): DescribeVpcs ‖ DescribeVpcAttribute x2
+ *      → DescribeDhcpOptions ‖ DescribeSecurityGroups(vpc) → GetManagedPrefixListEntries (one per
+ *      prefix list the rules reference) ‖ DescribeNetworkAcls(vpc)
  */
 import { assessRegistration } from './diagnosis/registration';
 import { KubernetesApiError } from './errors';
@@ -17,6 +20,7 @@ import type {
   AutoScalingGroupInfo,
   ClusterInfo,
   InstanceInfo,
+  NetworkSnapshot,
   NodegroupInfo,
   RegistrationSnapshot,
   Snapshot,
@@ -35,9 +39,10 @@ export interface SnapshotRequest {
 
 /**
  * The number of AWS API calls one snapshot makes when nothing paginates — independent of how
- * many subnets and instances the node group has (asserted by the tests).
+ * many subnets and instances the node group has (asserted by the tests). Each prefix list the
+ * VPC's security group rules reference adds one GetManagedPrefixListEntries call.
  */
-export const SNAPSHOT_AWS_CALLS = 9;
+export const SNAPSHOT_AWS_CALLS = 15;
 /**
  * Calls the identity side adds at most (lambda/identity-snapshot.ts), also independent of the
  * instance count: ListAccessEntries, DescribeAccessEntry, GetRole, SimulatePrincipalPolicy and
@@ -66,7 +71,7 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
     ]),
   );
 
-  const [{ autoScalingGroups, instances }, nats, subnetList, routeTables, internetGateways, vpcEndpoints, registration] =
+  const [{ autoScalingGroups, instances }, nats, subnetList, routeTables, internetGateways, vpcEndpoints, registration, controls] =
     await Promise.all([
       members,
       natGateways,
@@ -75,6 +80,7 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
       ports.ec2.describeInternetGateways(vpcId),
       ports.ec2.describeVpcEndpoints(vpcId),
       gatherRegistration(ports, cluster, nodegroupName, region),
+      gatherNetworkControls(ports, vpcId),
     ]);
 
   const snapshot: Snapshot = {
@@ -85,7 +91,7 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
     autoScalingGroups,
     instances,
     registration,
-    network: { vpcId, subnets: subnetList, routeTables, natGateways: nats, internetGateways, vpcEndpoints },
+    network: { vpcId, subnets: subnetList, routeTables, natGateways: nats, internetGateways, vpcEndpoints, ...controls },
   };
   snapshot.identity = await gatherIdentity(ports, { cluster, nodegroup, instances, region });
   if (request.consoleOutput) {
@@ -93,6 +99,24 @@ export async function takeSnapshot(ports: Ports, request: SnapshotRequest): Prom
     if (unregisteredInstanceIds.length > 0) snapshot.identity.consoleOutput = await gatherConsoleEvidence(ports, unregisteredInstanceIds);
   }
   return snapshot;
+}
+
+/** DNS attributes, security groups (with the prefix lists they reference) and network ACLs of the VPC. */
+async function gatherNetworkControls(
+  ports: Ports,
+  vpcId: string,
+): Promise<Pick<NetworkSnapshot, 'vpc' | 'securityGroups' | 'networkAcls' | 'prefixLists'>> {
+  const groupsWithLists = ports.ec2.describeSecurityGroups(vpcId).then(async (securityGroups) => {
+    const referenced = securityGroups.flatMap((g) => [...g.ingress, ...g.egress]).flatMap((r) => (r.prefixListId ? [r.prefixListId] : []));
+    const prefixLists = referenced.length > 0 ? await ports.ec2.describePrefixListEntries(referenced) : [];
+    return { securityGroups, prefixLists };
+  });
+  const [vpc, { securityGroups, prefixLists }, networkAcls] = await Promise.all([
+    ports.ec2.describeVpc(vpcId),
+    groupsWithLists,
+    ports.ec2.describeNetworkAcls(vpcId),
+  ]);
+  return { ...(vpc ? { vpc } : {}), securityGroups, networkAcls, prefixLists };
 }
 
 /** The node group's Auto Scaling groups and their live instances (terminated ones left out). */

@@ -39,6 +39,13 @@ export const UNSCOPED_READ_ACTIONS = [
   'ec2:DescribeNatGateways',
   'ec2:DescribeInternetGateways',
   'ec2:DescribeVpcEndpoints',
+  // network causes (DNS, security groups, network ACLs): read once per snapshot, by VPC
+  'ec2:DescribeVpcs',
+  'ec2:DescribeVpcAttribute',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeNetworkAcls',
+  'ec2:GetManagedPrefixListEntries',
   // read-only: who changed a node's path and when (INSTANCES_BOOTED_BEFORE_FIX); no resource-level permissions
   'cloudtrail:LookupEvents',
 ] as const;

@@ -9,6 +9,7 @@ import { effectiveRoutes } from '../world/network';
 import { availabilityZoneId, privateDnsName } from '../world/nodes';
 import type { InstanceRecord, NatGatewayRecord, RouteTableRecord, SubnetRecord, VpcEndpointRecord } from '../world/state';
 import type { RouteTarget, World } from '../world/world';
+import { networkHandlers } from './ec2-network';
 import { applyFilters, type Filter, type FilterFields, paginate } from './listing';
 import type { CallContext, HttpReply, OperationResult, ParsedCall, ServiceProtocol, ServiceRequest } from './types';
 
@@ -167,7 +168,7 @@ function routeTableXml(world: World, t: RouteTableRecord): XmlObject {
     associationSet: associations,
     propagatingVgwSet: [],
     routeTableId: t.routeTableId,
-    routeSet: effectiveRoutes(world.facts, t).map((r) =>
+    routeSet: [...effectiveRoutes(world.facts, t).map((r) =>
       compact({
         destinationCidrBlock: r.destinationCidrBlock,
         gatewayId: r.gatewayId,
@@ -180,11 +181,21 @@ function routeTableXml(world: World, t: RouteTableRecord): XmlObject {
         origin: r.origin,
         state: r.state,
       }),
-    ),
+    ), ...gatewayEndpointRoutes(world, t)],
     tagSet: ec2Tags(t.tags),
     vpcId: t.vpcId,
     ownerId: world.accountId,
   };
+}
+
+/** Each gateway endpoint on a table shows as a route to its service's prefix list (pl-…) via vpce-…. */
+function gatewayEndpointRoutes(world: World, t: RouteTableRecord): XmlObject[] {
+  return [...world.vpcEndpoints.values()]
+    .filter((e) => e.vpcEndpointType === 'Gateway' && e.state === 'available' && e.routeTableIds.includes(t.routeTableId))
+    .flatMap((e) => {
+      const list = [...world.prefixLists.values()].find((l) => l.prefixListName === e.serviceName);
+      return list ? [{ destinationPrefixListId: list.prefixListId, gatewayId: e.vpcEndpointId, origin: 'CreateRoute', state: 'active' }] : [];
+    });
 }
 
 function subnetXml(world: World, s: SubnetRecord): XmlObject {
@@ -246,9 +257,9 @@ function vpcEndpointXml(world: World, e: VpcEndpointRecord): XmlObject {
     state: e.state,
     routeTableIdSet: e.routeTableIds,
     subnetIdSet: e.subnetIds,
-    groupSet: [],
+    groupSet: e.securityGroupIds.map((groupId) => ({ groupId, groupName: world.securityGroups.get(groupId)?.groupName ?? groupId })),
     ipAddressType: 'ipv4',
-    privateDnsEnabled: isInterface,
+    privateDnsEnabled: e.privateDnsEnabled,
     requesterManaged: false,
     networkInterfaceIdSet: [],
     dnsEntrySet: isInterface ? [{ dnsName: `${e.vpcEndpointId}.${e.serviceName.split('.').slice(3).join('.')}.${world.region}.vpce.amazonaws.com`, hostedZoneId: 'Z1YSA3EXCYUU9Z' }] : [],
@@ -515,6 +526,8 @@ const HANDLERS: Record<string, Handler> = {
     const natGatewayId = params.required('NatGatewayId', () => missing('NatGatewayId'));
     return { natGatewayId: world.deleteNatGateway(natGatewayId).natGatewayId };
   },
+
+  ...networkHandlers({ filtersOf: (params) => filtersOf(params), invalidFilter, invalidToken, maxResults, missing }),
 };
 
 export const ec2: ServiceProtocol = {

@@ -114,7 +114,7 @@ function clusterJson(cluster: ClusterRecord): Record<string, unknown> {
       vpcId: cluster.vpcId,
       endpointPublicAccess: cluster.endpointPublicAccess,
       endpointPrivateAccess: cluster.endpointPrivateAccess,
-      publicAccessCidrs: cluster.endpointPublicAccess ? ['0.0.0.0/0'] : [],
+      publicAccessCidrs: cluster.publicAccessCidrs,
     },
     kubernetesNetworkConfig: { serviceIpv4Cidr: '172.20.0.0/16', ipFamily: 'ipv4', elasticLoadBalancing: { enabled: false } },
     logging: { clusterLogging: [{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false }] },

@@ -152,7 +152,9 @@ function endpointVerdict(
     (e) =>
       e.vpcEndpointType === 'Gateway' &&
       service(e) === 's3' &&
-      (e.routeTableIds.length === 0 || (table !== undefined && e.routeTableIds.includes(table.routeTableId))),
+      // a gateway endpoint serves exactly the tables it lists (an empty list serves none)
+      table !== undefined &&
+      e.routeTableIds.includes(table.routeTableId),
   );
   if (missing.length === 0 && s3 && context.clusterEndpointPrivateAccess) {
     return { works: true, via: 'vpc-endpoints', detail: 'interface endpoints for ec2, ecr.api, ecr.dkr, sts and an s3 gateway endpoint' };

@@ -13,6 +13,62 @@ export interface VpcRecord {
   tags: Tags;
   cidrAssociationId: string;
   dhcpOptionsId: string;
+  enableDnsSupport: boolean;
+  enableDnsHostnames: boolean;
+  /** domain-name-servers of its DHCP options set */
+  domainNameServers: string[];
+}
+
+/** One security group rule, one peer (the scenario's shape). protocol "tcp" | "udp" | "icmp" | "-1". */
+export interface SecurityGroupRuleRecord {
+  ruleId: string;
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidr?: string;
+  /** sourceGroupId (ingress) or destinationGroupId (egress) */
+  groupId?: string;
+  prefixListId?: string;
+  description?: string;
+}
+
+export interface SecurityGroupRecord {
+  groupId: string;
+  groupName: string;
+  description: string;
+  vpcId: string;
+  ingress: SecurityGroupRuleRecord[];
+  egress: SecurityGroupRuleRecord[];
+  tags: Tags;
+}
+
+export interface PrefixListRecord {
+  prefixListId: string;
+  prefixListName: string;
+  cidrs: string[];
+  /** AWS-managed (com.amazonaws.REGION.s3 ...) or customer-managed */
+  ownerId: string;
+}
+
+export interface NetworkAclEntryRecord {
+  ruleNumber: number;
+  egress: boolean;
+  /** as the EC2 API shows it: "6", "17", "1" or "-1" */
+  protocol: string;
+  portRange?: { from: number; to: number };
+  cidrBlock: string;
+  ruleAction: 'allow' | 'deny';
+}
+
+export interface NetworkAclRecord {
+  networkAclId: string;
+  vpcId: string;
+  isDefault: boolean;
+  /** explicitly associated subnets (the default ACL: every other subnet of the VPC) */
+  subnetIds: string[];
+  /** entries without the implicit final `*` deny (32767), which is always there */
+  entries: NetworkAclEntryRecord[];
+  tags: Tags;
 }
 
 export interface SubnetRecord {
@@ -22,6 +78,8 @@ export interface SubnetRecord {
   cidrBlock: string;
   mapPublicIpOnLaunch: boolean;
   tags: Tags;
+  /** addresses held by what the world does not model (the scenario's availableIpAddressCount) */
+  unmodelledAddresses?: number;
 }
 
 export interface InternetGatewayRecord {
@@ -86,6 +144,9 @@ export interface VpcEndpointRecord {
   subnetIds: string[];
   routeTableIds: string[];
   creationTimestamp: number;
+  privateDnsEnabled: boolean;
+  /** interface endpoints: empty = admits TCP 443 from the VPC's CIDR (scenario default) */
+  securityGroupIds: string[];
 }
 
 export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
@@ -213,6 +274,10 @@ export interface NodegroupRecord {
   autoScalingGroupName: string;
   diskSize: number;
   updates: NodegroupUpdateRecord[];
+  /** launch-template security groups (EKS then does not add the cluster security group) */
+  securityGroupIds?: string[];
+  /** subnets where a launch failed for lack of free addresses (health issue InsufficientFreeAddresses) */
+  addressShortSubnetIds?: string[];
   /** launch template MetadataOptions.HttpEndpoint of its instances */
   metadataHttpEndpoint?: 'enabled' | 'disabled';
   /** health issues the scenario declares (NodeCreationFailure is derived) */
@@ -229,6 +294,7 @@ export interface ClusterRecord {
   subnetIds: string[];
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
+  publicAccessCidrs: string[];
   accessEntries: ScenarioAccessEntry[];
   authenticationMode: AuthenticationMode;
   /** kube-system/aws-auth mapRoles; null: the ConfigMap does not exist */

@@ -14,6 +14,8 @@ import type { Scenario, ScenarioNodegroup, ScenarioNodegroupInstance, ScenarioSc
 import { SimulationClock } from './clock';
 import { IdFactory } from './ids';
 import { type NetworkFacts, egressVerdict } from './network';
+import { AMAZON_PROVIDED_DNS } from '../../lambda/diagnosis/dns';
+import { ensureClusterSecurityGroup, joinConditions, loadNetworkControls, networkFailureConsole, nodeSecurityGroups } from './network-conditions';
 import { type KubernetesNode, buildNode, privateDnsName } from './nodes';
 import { IamWorld, nodeIdentityVerdict, roleArnWithoutPath, type IdentityVerdict } from './identity';
 import type { ScenarioHealthIssue } from '../scenario-identity';
@@ -29,7 +31,10 @@ import type {
   NodegroupUpdateRecord,
   RouteRecord,
   RouteTableRecord,
+  NetworkAclRecord,
+  PrefixListRecord,
   ScalingActivityRecord,
+  SecurityGroupRecord,
   SubnetRecord,
   Tags,
   VpcEndpointRecord,
@@ -80,6 +85,8 @@ export interface CreateNodegroupInput {
   version?: string;
   releaseVersion?: string;
   diskSize?: number;
+  /** launch-template security groups (scenario extension) */
+  securityGroupIds?: string[];
 }
 
 export interface NodegroupConfigChange {
@@ -110,6 +117,9 @@ export class World {
   readonly natGateways = new Map<string, NatGatewayRecord>();
   readonly routeTables = new Map<string, RouteTableRecord>();
   readonly vpcEndpoints = new Map<string, VpcEndpointRecord>();
+  readonly securityGroups = new Map<string, SecurityGroupRecord>();
+  readonly networkAcls = new Map<string, NetworkAclRecord>();
+  readonly prefixLists = new Map<string, PrefixListRecord>();
   readonly instances = new Map<string, InstanceRecord>();
   readonly autoScalingGroups = new Map<string, AutoScalingGroupRecord>();
   /** newest last */
@@ -164,6 +174,9 @@ export class World {
         tags: v.tags ?? {},
         cidrAssociationId: this.ids.resourceId('vpc-cidr-assoc'),
         dhcpOptionsId: this.ids.resourceId('dopt'),
+        enableDnsSupport: v.enableDnsSupport ?? true,
+        enableDnsHostnames: v.enableDnsHostnames ?? true,
+        domainNameServers: v.dhcpOptions?.domainNameServers ?? [AMAZON_PROVIDED_DNS],
       });
     }
     for (const sub of s.subnets) {
@@ -247,6 +260,8 @@ export class World {
         subnetIds: e.subnetIds ?? [],
         routeTableIds: e.routeTableIds ?? [],
         creationTimestamp: longAgo,
+        privateDnsEnabled: e.vpcEndpointType === 'Interface' ? (e.privateDnsEnabled ?? true) : false,
+        securityGroupIds: e.securityGroupIds ?? [],
       });
     }
     for (const i of s.instances ?? []) {
@@ -263,6 +278,7 @@ export class World {
       instance.state = i.state ?? 'running';
       instance.bootstrap = 'not-a-node';
     }
+    loadNetworkControls(this, s);
   }
 
   private loadClusters(s: Scenario): void {
@@ -276,6 +292,7 @@ export class World {
         subnetIds,
         endpointPublicAccess: c.endpointPublicAccess,
         endpointPrivateAccess: c.endpointPrivateAccess,
+        publicAccessCidrs: c.publicAccessCidrs ?? ['0.0.0.0/0'],
         accessEntries: c.accessEntries.map((e) => ({ ...e })),
         authenticationMode: c.authenticationMode ?? 'API_AND_CONFIG_MAP',
         awsAuthMapRoles: c.awsAuth ? c.awsAuth.mapRoles.map((m) => ({ ...m, groups: [...m.groups] })) : null,
@@ -284,12 +301,13 @@ export class World {
         createdAt: this.startedAt - 90 * 24 * 3600 * MS,
         status: 'ACTIVE',
         securityGroupId: this.ids.resourceId('sg'),
-        clusterSecurityGroupId: this.ids.resourceId('sg'),
+        clusterSecurityGroupId: c.clusterSecurityGroupId ?? this.ids.resourceId('sg'),
         roleArn: `arn:aws:iam::${this.accountId}:role/${c.name}-cluster-role`,
         oidcId: this.ids.hex(32).toUpperCase(),
         tags: c.tags ?? {},
       };
       this.clusters.set(c.name, cluster);
+      ensureClusterSecurityGroup(this, cluster);
       for (const ng of c.nodegroups) this.loadNodegroup(cluster, ng);
     }
   }
@@ -307,6 +325,7 @@ export class World {
       labels: ng.labels,
       tags: ng.tags,
       releaseVersion: ng.releaseVersion,
+      securityGroupIds: ng.securityGroupIds,
       nodeAccessEntry: ng.nodeAccessEntry,
       metadataHttpEndpoint: ng.metadataHttpEndpoint,
       health: ng.health,
@@ -365,6 +384,7 @@ export class World {
       autoScalingGroupName: `eks-${input.nodegroupName}-${uuid}`,
       diskSize: input.diskSize ?? 20,
       updates: [],
+      ...(input.securityGroupIds ? { securityGroupIds: [...input.securityGroupIds] } : {}),
       ...(input.metadataHttpEndpoint ? { metadataHttpEndpoint: input.metadataHttpEndpoint } : {}),
       ...(input.health ? { declaredHealth: input.health } : {}),
     };
@@ -481,7 +501,7 @@ export class World {
     if (!subnet || !cidr) return 0;
     const liveInstances = [...this.instances.values()].filter((i) => i.subnetId === subnetId && i.state !== 'terminated').length;
     const liveNats = [...this.natGateways.values()].filter((n) => n.subnetId === subnetId && n.state !== 'deleted').length;
-    return Math.max(0, cidrSize(cidr) - AWS_RESERVED_ADDRESSES_PER_SUBNET - liveInstances - liveNats);
+    return Math.max(0, cidrSize(cidr) - AWS_RESERVED_ADDRESSES_PER_SUBNET - (subnet.unmodelledAddresses ?? 0) - liveInstances - liveNats);
   }
 
   /** NodeCreationFailure for live instances that never registered within nodeCreationFailureSeconds. */
@@ -494,9 +514,17 @@ export class World {
       .filter((i) => now - i.launchTime >= this.timing.nodeCreationFailureSeconds * MS)
       .map((i) => i.instanceId);
     const declared = (nodegroup.declaredHealth ?? []).map((h) => ({ code: h.code, message: h.message ?? '', resourceIds: [] as string[] }));
-    return failed.length
+    const issues: HealthIssueView[] = failed.length
       ? [{ code: 'NodeCreationFailure', message: 'Instances failed to join the kubernetes cluster', resourceIds: failed }, ...declared]
       : declared;
+    if (nodegroup.addressShortSubnetIds && nodegroup.addressShortSubnetIds.length > 0) {
+      issues.push({
+        code: 'InsufficientFreeAddresses',
+        message: 'One or more of the subnets associated with your managed node group does not have enough available IP addresses for new nodes.',
+        resourceIds: [...nodegroup.addressShortSubnetIds],
+      });
+    }
+    return issues;
   }
 
   /** ASG members as DescribeAutoScalingGroups lists them. */
@@ -509,9 +537,14 @@ export class World {
   private launchIntoGroup(
     asg: AutoScalingGroupRecord,
     options: { instanceId?: string; subnetId?: string; forcedJoin?: boolean; launchTime?: number; cause: string; capacityFrom: number },
-  ): InstanceRecord {
+  ): InstanceRecord | undefined {
     const subnet = this.subnets.get(options.subnetId ?? this.pickSubnet(asg)) as SubnetRecord;
     const cluster = asg.clusterName ? this.clusters.get(asg.clusterName) : undefined;
+    const nodegroup = asg.clusterName && asg.nodegroupName ? this.nodegroup(asg.clusterName, asg.nodegroupName) : undefined;
+    if (this.availableIpAddressCount(subnet.subnetId) <= 0) {
+      this.failLaunchForAddresses(asg, subnet, nodegroup, options.launchTime ?? this.clock.now(), options.cause);
+      return undefined;
+    }
     const launchTime = options.launchTime ?? this.clock.now();
     const tags: Tags = Object.fromEntries(asg.tags.filter((t) => t.propagateAtLaunch).map((t) => [t.key, t.value]));
     tags['aws:autoscaling:groupName'] = asg.name;
@@ -524,9 +557,7 @@ export class World {
       imageId: asg.imageId,
       launchTime,
       tags,
-      securityGroups: cluster
-        ? [{ groupId: cluster.clusterSecurityGroupId, groupName: `eks-cluster-sg-${cluster.name}-${cluster.clusterSecurityGroupId.slice(-10).replace(/[a-f]/g, '7')}` }]
-        : [],
+      securityGroups: cluster ? nodeSecurityGroups(this, cluster, nodegroup) : [],
       iamInstanceProfileArn: this.instanceProfileArnOf(asg),
     });
     const ofGroup = asg.clusterName && asg.nodegroupName ? this.nodegroup(asg.clusterName, asg.nodegroupName) : undefined;
@@ -569,6 +600,30 @@ export class World {
     return instance;
   }
 
+  /**
+   * A launch that finds no free address fails as Auto Scaling reports it (a Failed scaling
+   * activity) and EKS shows the health issue InsufficientFreeAddresses; no instance is made.
+   */
+  private failLaunchForAddresses(
+    asg: AutoScalingGroupRecord,
+    subnet: SubnetRecord,
+    nodegroup: NodegroupRecord | undefined,
+    time: number,
+    cause: string,
+  ): void {
+    this.recordActivity(asg, {
+      description: 'Launching a new EC2 instance.  Status Reason: There are not enough free addresses in subnet ' +
+        `'${subnet.subnetId}' to satisfy the requested number of instances. Launching EC2 instance failed.`,
+      cause: `${cause}  ${at(time)} an instance was started in response to a difference between desired and actual capacity.`,
+      startTime: time,
+      statusCode: 'Failed',
+      details: { 'Subnet ID': subnet.subnetId, 'Availability Zone': subnet.availabilityZone },
+    });
+    const last = this.activities[this.activities.length - 1];
+    if (last) last.endTime = time;
+    if (nodegroup) nodegroup.addressShortSubnetIds = [...new Set([...(nodegroup.addressShortSubnetIds ?? []), subnet.subnetId])];
+  }
+
   /** The subnet with the fewest live members of the group (AZ balance), first listed on ties. */
   private pickSubnet(asg: AutoScalingGroupRecord): string {
     const members = this.asgMembers(asg).filter((i) => LIVE_STATES.has(i.state));
@@ -590,13 +645,16 @@ export class World {
       hasPublicIp: instance.publicIp !== undefined,
       clusterEndpointPrivateAccess: cluster?.endpointPrivateAccess ?? false,
     });
-    const joins = instance.forcedJoin ?? verdict.works;
-    instance.bootstrapDetail = instance.forcedJoin !== undefined ? `scenario: joins=${String(instance.forcedJoin)} (network: ${verdict.detail})` : verdict.detail;
+    // Every other network condition (DNS, endpoint service, security groups, ACLs, access CIDRs).
+    const failures = cluster ? joinConditions(this, instance, cluster, verdict) : [];
+    const joins = instance.forcedJoin ?? (verdict.works && failures.length === 0);
+    const detail = verdict.works && failures.length > 0 ? failures.map((f) => f.detail).join('; ') : verdict.detail;
+    instance.bootstrapDetail = instance.forcedJoin !== undefined ? `scenario: joins=${String(instance.forcedJoin)} (network: ${detail})` : detail;
     this.console(instance, ['[    0.000000] Linux version 6.1.102-111.182.amzn2023.x86_64', 'cloud-init[1620]: Cloud-init v. 22.2.2 running \'modules:final\'', 'nodeadm[1842]: {"level":"info","msg":"Loading configuration..."}']);
     if (!joins) {
       instance.bootstrap = 'no-path';
       if (instance.forcedJoin === undefined) {
-        this.console(instance, [`nodeadm[1842]: {"level":"error","msg":"Command failed","error":"operation error EC2: DescribeInstances, exceeded maximum number of attempts, 3, https response error: dial tcp: lookup ec2.${this.region}.amazonaws.com: i/o timeout"}`]);
+        this.console(instance, networkFailureConsole(this, cluster, verdict.works ? failures : [{ cause: 'path', detail: verdict.detail, consoleLines: [] }]));
       }
       return;
     }
@@ -843,7 +901,8 @@ export class World {
     const live = (): InstanceRecord[] => this.asgMembers(asg).filter((i) => LIVE_STATES.has(i.state));
     let count = live().length;
     while (count < asg.desiredCapacity) {
-      this.launchIntoGroup(asg, { cause: causePrefix, capacityFrom: count });
+      // A failed launch (no free address) is retried by Auto Scaling later, not in a loop now.
+      if (!this.launchIntoGroup(asg, { cause: causePrefix, capacityFrom: count })) break;
       count += 1;
     }
     while (count > asg.desiredCapacity) {

@@ -5,8 +5,14 @@
  */
 import {
   CreateRouteCommand,
+  DescribeDhcpOptionsCommand,
+  DescribeNetworkAclsCommand,
   GetConsoleOutputCommand,
   DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
+  GetManagedPrefixListEntriesCommand,
   EC2Client,
   ReplaceRouteCommand,
   paginateDescribeInstances,
@@ -18,18 +24,27 @@ import {
   type Filter,
   type Instance,
   type InternetGateway,
+  type IpPermission,
   type NatGateway,
+  type NetworkAcl,
+  type SecurityGroup,
   type Route,
   type RouteTable,
   type Subnet,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import { AMAZON_PROVIDED_DNS } from '../diagnosis/dns';
 import { NotFoundError, RouteAlreadyExistsError } from '../errors';
 import type {
   InstanceInfo,
   InternetGatewayInfo,
   NatGatewayInfo,
+  NetworkAclInfo,
+  PrefixListInfo,
   RouteInfo,
+  SecurityGroupInfo,
+  SecurityGroupRuleInfo,
+  VpcInfo,
   RouteTableInfo,
   SubnetInfo,
   VpcEndpointInfo,
@@ -60,6 +75,8 @@ export function instanceInfoFromInstance(instance: Instance): InstanceInfo {
   if (instance.PrivateDnsName) info.privateDnsName = instance.PrivateDnsName;
   const group = tagRecord(instance.Tags)[AUTO_SCALING_GROUP_TAG];
   if (group) info.autoScalingGroupName = group;
+  if (instance.PrivateIpAddress) info.privateIpAddress = instance.PrivateIpAddress;
+  if (instance.SecurityGroups) info.securityGroupIds = instance.SecurityGroups.map((g) => g.GroupId ?? '').filter((id) => id !== '');
   if (instance.IamInstanceProfile?.Arn) info.iamInstanceProfileArn = instance.IamInstanceProfile.Arn;
   if (instance.MetadataOptions?.HttpEndpoint) info.metadataHttpEndpoint = instance.MetadataOptions.HttpEndpoint;
   return info;
@@ -72,6 +89,7 @@ export function subnetInfoFromSubnet(subnet: Subnet): SubnetInfo {
     availabilityZone: subnet.AvailabilityZone ?? '',
     cidrBlock: subnet.CidrBlock ?? '',
     mapPublicIpOnLaunch: subnet.MapPublicIpOnLaunch ?? false,
+    ...(subnet.AvailableIpAddressCount !== undefined ? { availableIpAddressCount: subnet.AvailableIpAddressCount } : {}),
   };
 }
 
@@ -114,6 +132,8 @@ export function routeTableInfoFromRouteTable(table: RouteTable): RouteTableInfo 
 }
 
 export function natGatewayInfoFromNatGateway(nat: NatGateway): NatGatewayInfo {
+  const addresses = nat.NatGatewayAddresses ?? [];
+  const publicIp = (addresses.find((a) => a.IsPrimary) ?? addresses[0])?.PublicIp;
   return {
     natGatewayId: nat.NatGatewayId ?? '',
     subnetId: nat.SubnetId ?? '',
@@ -121,6 +141,7 @@ export function natGatewayInfoFromNatGateway(nat: NatGateway): NatGatewayInfo {
     state: nat.State ?? 'unknown',
     // Older responses (before private NAT gateways existed) omit the field: they were all public.
     connectivityType: nat.ConnectivityType ?? 'public',
+    ...(publicIp ? { publicIp } : {}),
     ...(nat.CreateTime ? { createTime: isoTime(nat.CreateTime) } : {}),
   };
 }
@@ -146,8 +167,57 @@ export function vpcEndpointInfoFromVpcEndpoint(endpoint: VpcEndpoint): VpcEndpoi
     state: endpoint.State ?? '',
     subnetIds: endpoint.SubnetIds ?? [],
     routeTableIds: endpoint.RouteTableIds ?? [],
+    ...(endpoint.PrivateDnsEnabled !== undefined ? { privateDnsEnabled: endpoint.PrivateDnsEnabled } : {}),
+    securityGroupIds: (endpoint.Groups ?? []).map((g) => g.GroupId ?? '').filter((id) => id !== ''),
   };
 }
+
+/** One SDK permission (several peers) -> one rule per peer. */
+export function securityGroupRulesFromPermissions(permissions: IpPermission[] | undefined): SecurityGroupRuleInfo[] {
+  const rules: SecurityGroupRuleInfo[] = [];
+  for (const p of permissions ?? []) {
+    const base: SecurityGroupRuleInfo = {
+      protocol: p.IpProtocol ?? '-1',
+      ...(p.FromPort !== undefined ? { fromPort: p.FromPort } : {}),
+      ...(p.ToPort !== undefined ? { toPort: p.ToPort } : {}),
+    };
+    for (const r of p.IpRanges ?? []) if (r.CidrIp) rules.push({ ...base, cidrIpv4: r.CidrIp });
+    for (const g of p.UserIdGroupPairs ?? []) if (g.GroupId) rules.push({ ...base, referencedGroupId: g.GroupId });
+    for (const l of p.PrefixListIds ?? []) if (l.PrefixListId) rules.push({ ...base, prefixListId: l.PrefixListId });
+  }
+  return rules;
+}
+
+export function securityGroupInfoFromSecurityGroup(group: SecurityGroup): SecurityGroupInfo {
+  return {
+    groupId: group.GroupId ?? '',
+    ...(group.GroupName ? { groupName: group.GroupName } : {}),
+    vpcId: group.VpcId ?? '',
+    ingress: securityGroupRulesFromPermissions(group.IpPermissions),
+    egress: securityGroupRulesFromPermissions(group.IpPermissionsEgress),
+  };
+}
+
+export function networkAclInfoFromNetworkAcl(acl: NetworkAcl): NetworkAclInfo {
+  return {
+    networkAclId: acl.NetworkAclId ?? '',
+    vpcId: acl.VpcId ?? '',
+    isDefault: acl.IsDefault ?? false,
+    subnetIds: (acl.Associations ?? []).map((a) => a.SubnetId ?? '').filter((id) => id !== ''),
+    entries: (acl.Entries ?? [])
+      .filter((e) => e.CidrBlock !== undefined || e.Ipv6CidrBlock === undefined)
+      .map((e) => ({
+        ruleNumber: e.RuleNumber ?? 32767,
+        egress: e.Egress ?? false,
+        protocol: e.Protocol ?? '-1',
+        ...(e.PortRange?.From !== undefined ? { fromPort: e.PortRange.From } : {}),
+        ...(e.PortRange?.To !== undefined ? { toPort: e.PortRange.To } : {}),
+        ...(e.CidrBlock ? { cidrBlock: e.CidrBlock } : {}),
+        ruleAction: e.RuleAction === 'allow' ? ('allow' as const) : ('deny' as const),
+      })),
+  };
+}
+
 
 function unique(ids: readonly string[]): string[] {
   return [...new Set(ids.filter((id) => id !== ''))];
@@ -284,6 +354,113 @@ export class Ec2Adapter implements Ec2Port {
       throw awsCallError('DescribeVpcEndpoints', error);
     }
     return endpoints;
+  }
+
+  /**
+   * The VPC's DNS facts: DescribeVpcs, DescribeVpcAttribute enableDnsSupport and
+   * enableDnsHostnames, and DescribeDhcpOptions of its options set (4 calls).
+   */
+  async describeVpc(vpcId: string): Promise<VpcInfo | undefined> {
+    const attribute = async (Attribute: 'enableDnsSupport' | 'enableDnsHostnames'): Promise<boolean> => {
+      try {
+        const out = await this.client.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute }));
+        const value = Attribute === 'enableDnsSupport' ? out?.EnableDnsSupport?.Value : out?.EnableDnsHostnames?.Value;
+        return value ?? true;
+      } catch (error) {
+        throw awsCallError('DescribeVpcAttribute', error);
+      }
+    };
+    const vpcRead = (async () => {
+      try {
+        return await this.client.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+      } catch (error) {
+        throw awsCallError('DescribeVpcs', error);
+      }
+    })();
+    const [vpcs, enableDnsSupport, enableDnsHostnames] = await Promise.all([
+      vpcRead,
+      attribute('enableDnsSupport'),
+      attribute('enableDnsHostnames'),
+    ]);
+    const vpc = vpcs?.Vpcs?.find((v) => v.VpcId === vpcId);
+    if (!vpc) return undefined;
+    let domainNameServers = [AMAZON_PROVIDED_DNS];
+    if (vpc.DhcpOptionsId && vpc.DhcpOptionsId !== 'default') {
+      try {
+        const out = await this.client.send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: [vpc.DhcpOptionsId] }));
+        const servers = out?.DhcpOptions?.[0]?.DhcpConfigurations?.find((c) => c.Key === 'domain-name-servers');
+        const values = (servers?.Values ?? []).map((v) => v.Value ?? '').filter((v) => v !== '');
+        if (values.length > 0) domainNameServers = values;
+      } catch (error) {
+        throw awsCallError('DescribeDhcpOptions', error);
+      }
+    }
+    return {
+      vpcId,
+      cidrBlock: vpc.CidrBlock ?? '',
+      enableDnsSupport,
+      enableDnsHostnames,
+      ...(vpc.DhcpOptionsId ? { dhcpOptionsId: vpc.DhcpOptionsId } : {}),
+      domainNameServers,
+    };
+  }
+
+  /** Every security group of the VPC with its rules (one filtered, paginated call). */
+  async describeSecurityGroups(vpcId: string): Promise<SecurityGroupInfo[]> {
+    const groups: SecurityGroupInfo[] = [];
+    try {
+      let NextToken: string | undefined;
+      do {
+        const out = await this.client.send(
+          new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken ? { NextToken } : {}) }),
+        );
+        groups.push(...(out?.SecurityGroups ?? []).map(securityGroupInfoFromSecurityGroup));
+        NextToken = out?.NextToken;
+      } while (NextToken);
+    } catch (error) {
+      throw awsCallError('DescribeSecurityGroups', error);
+    }
+    return groups;
+  }
+
+  /** Every network ACL of the VPC with its entries and associations (one filtered, paginated call). */
+  async describeNetworkAcls(vpcId: string): Promise<NetworkAclInfo[]> {
+    const acls: NetworkAclInfo[] = [];
+    try {
+      let NextToken: string | undefined;
+      do {
+        const out = await this.client.send(
+          new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken ? { NextToken } : {}) }),
+        );
+        acls.push(...(out?.NetworkAcls ?? []).map(networkAclInfoFromNetworkAcl));
+        NextToken = out?.NextToken;
+      } while (NextToken);
+    } catch (error) {
+      throw awsCallError('DescribeNetworkAcls', error);
+    }
+    return acls;
+  }
+
+  /** The CIDRs of each prefix list (one GetManagedPrefixListEntries per list, in parallel). */
+  async describePrefixListEntries(prefixListIds: string[]): Promise<PrefixListInfo[]> {
+    return Promise.all(
+      unique(prefixListIds).map(async (prefixListId) => {
+        const cidrs: string[] = [];
+        try {
+          let NextToken: string | undefined;
+          do {
+            const out = await this.client.send(
+              new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, ...(NextToken ? { NextToken } : {}) }),
+            );
+            cidrs.push(...(out?.Entries ?? []).map((e) => e.Cidr ?? '').filter((c) => c !== ''));
+            NextToken = out?.NextToken;
+          } while (NextToken);
+        } catch (error) {
+          throw awsCallError('GetManagedPrefixListEntries', error);
+        }
+        return { prefixListId, cidrs };
+      }),
+    );
   }
 
   async createDefaultRoute(routeTableId: string, natGatewayId: string): Promise<void> {

@@ -36,6 +36,9 @@ export function clusterInfoFromCluster(cluster: Cluster, requestedName: string):
     endpointPublicAccess: vpc?.endpointPublicAccess ?? false,
     endpointPrivateAccess: vpc?.endpointPrivateAccess ?? false,
   };
+  if (vpc?.publicAccessCidrs) info.publicAccessCidrs = vpc.publicAccessCidrs;
+  if (vpc?.clusterSecurityGroupId) info.clusterSecurityGroupId = vpc.clusterSecurityGroupId;
+  if (vpc?.securityGroupIds) info.securityGroupIds = vpc.securityGroupIds;
   if (cluster.endpoint) info.endpoint = cluster.endpoint;
   if (cluster.certificateAuthority?.data) info.certificateAuthorityData = cluster.certificateAuthority.data;
   if (cluster.accessConfig?.authenticationMode) info.authenticationMode = cluster.accessConfig.authenticationMode;

@@ -16,6 +16,13 @@ import { launchSubnetPaths } from './launch-subnets';
 import { assessRegistration, nodeCreationFailureInstanceIds } from './registration';
 import { strandedScalingCheck } from './stranded-scaling';
 import { diagnoseRoutes } from './routes';
+import { checkSubnetAddresses } from './addresses';
+import { checkDns } from './dns';
+import { checkEndpointAccess } from './endpoint-access';
+import { checkMissingEndpoints } from './endpoints';
+import { checkEndpointServing } from './endpoint-serving';
+import { checkNetworkAcls } from './network-acls';
+import { checkSecurityGroups } from './security-groups';
 import { checkNodeRoleTrustPolicy } from './trust-policy';
 import { checkNodeWebhooks } from './webhooks';
 
@@ -29,7 +36,8 @@ export type { DefaultRouteVerdict } from './routes';
 export { blockersOf, describeBlockers, BLOCKER_CODES } from './blockers';
 
 type DiagnosisConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
-  Partial<Pick<Config, 'createNodeAccessEntry'>>;
+  /** allowInternetEgress: contract section 3, a NAT route may be written on an endpoint-only subnet */
+  Partial<Pick<Config, 'createNodeAccessEntry' | 'allowInternetEgress'>>;
 
 /** What a cause check sees besides the snapshot: the knobs and what registration and routes found. */
 export interface CheckContext {
@@ -55,6 +63,13 @@ const CAUSE_CHECKS: readonly CauseCheck[] = [
   checkNodeWebhooks,
   checkNodegroupHealth,
   checkClusterHealth,
+  checkMissingEndpoints,
+  checkEndpointServing,
+  checkDns,
+  checkEndpointAccess,
+  checkSecurityGroups,
+  checkNetworkAcls,
+  checkSubnetAddresses,
 ];
 
 export function diagnose(snapshot: Snapshot, config: DiagnosisConfig): Diagnosis {

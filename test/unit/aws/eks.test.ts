@@ -46,6 +46,9 @@ describe('describeCluster', () => {
       vpcId: WORLD.vpcId,
       endpointPublicAccess: true,
       endpointPrivateAccess: true,
+      publicAccessCidrs: ['0.0.0.0/0'],
+      clusterSecurityGroupId: 'sg-01c84d09d70f39a7f',
+      securityGroupIds: ['sg-0c1327f6270afbb36'],
       authenticationMode: 'API_AND_CONFIG_MAP',
       healthIssues: [],
     });

@@ -142,15 +142,20 @@ describe('route diagnosis', () => {
     expect(diagnosis.subnetPaths[0]!.egress).toBe('nat-unavailable');
   });
 
-  it('reports an active route to a NAT gateway without an internet route of its own', () => {
+  it('reports NAT_GATEWAY_WITHOUT_INTERNET for an active route to an available NAT gateway without an internet route of its own', () => {
     const snapshot = seedSnapshot();
     withNewSubnetTable(snapshot, { natGatewayId: SEED.natA, state: 'active' });
     setDefaultRoute(snapshot, SEED.publicRouteTableId, undefined);
 
-    const finding = only(diagnose(snapshot, config()).findings, 'NAT_GATEWAY_NOT_AVAILABLE');
+    const findings = diagnose(snapshot, config()).findings;
+    const finding = only(findings, 'NAT_GATEWAY_WITHOUT_INTERNET');
 
+    expect(findings.map((f) => f.code)).not.toContain('NAT_GATEWAY_NOT_AVAILABLE');
     expect(finding.message).toContain('has no 0.0.0.0/0 route');
     expect(finding.remediable).toBe(false);
+    expect(finding.evidence['fix']).toBe(
+      `aws ec2 create-route --route-table-id ${SEED.publicRouteTableId} --destination-cidr-block 0.0.0.0/0 --gateway-id ${SEED.igw}`,
+    );
   });
 
   it('reports PUBLIC_SUBNET_WITHOUT_PUBLIC_IP when 0.0.0.0/0 goes to the internet gateway and the instance has no public IP', () => {

@@ -19,7 +19,7 @@ function facts(overrides: { routes?: Record<string, RouteRecord[]>; nat?: Partia
     routeTableId, vpcId: VPC, main, associations: subnetIds.map((s) => ({ associationId: `a-${s}`, subnetId: s })),
     routes: overrides.routes?.[routeTableId] ?? [], tags: {},
   });
-  const vpcs = new Map<string, VpcRecord>([[VPC, { vpcId: VPC, cidrBlock: '10.0.0.0/16', tags: {}, cidrAssociationId: 'x', dhcpOptionsId: 'd' }]]);
+  const vpcs = new Map<string, VpcRecord>([[VPC, { vpcId: VPC, cidrBlock: '10.0.0.0/16', tags: {}, cidrAssociationId: 'x', dhcpOptionsId: 'd', enableDnsSupport: true, enableDnsHostnames: true, domainNameServers: ['AmazonProvidedDNS'] }]]);
   const subnets = new Map([
     ['subnet-private', subnet('subnet-private', '10.0.1.0/24')],
     ['subnet-public', subnet('subnet-public', '10.0.0.0/24', true)],
@@ -40,7 +40,7 @@ const toIgw: RouteRecord = { destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-
 const privateNode = { hasPublicIp: false, clusterEndpointPrivateAccess: true };
 
 function endpoint(service: string, type: 'Interface' | 'Gateway' = 'Interface'): VpcEndpointRecord {
-  return { vpcEndpointId: `vpce-${service}`, vpcId: VPC, serviceName: `com.amazonaws.us-west-2.${service}`, vpcEndpointType: type, state: 'available', subnetIds: [], routeTableIds: [], creationTimestamp: 0 };
+  return { vpcEndpointId: `vpce-${service}`, vpcId: VPC, serviceName: `com.amazonaws.us-west-2.${service}`, vpcEndpointType: type, state: 'available', subnetIds: [], routeTableIds: [], creationTimestamp: 0, privateDnsEnabled: type === 'Interface', securityGroupIds: [] };
 }
 
 describe('emulator network rules', () => {
@@ -86,7 +86,7 @@ describe('emulator network rules', () => {
 
   it('VPC endpoints for ec2, ecr.api, ecr.dkr, sts plus s3 work only with private endpoint access, and only all together', () => {
     // Prepare
-    const all = [endpoint('ec2'), endpoint('ecr.api'), endpoint('ecr.dkr'), endpoint('sts'), endpoint('s3', 'Gateway')];
+    const all = [endpoint('ec2'), endpoint('ecr.api'), endpoint('ecr.dkr'), endpoint('sts'), { ...endpoint('s3', 'Gateway'), routeTableIds: ['rtb-private'] }];
 
     // Act
     const complete = egressVerdict(facts({ endpoints: all }), 'subnet-private', privateNode);
@@ -97,6 +97,16 @@ describe('emulator network rules', () => {
     expect(complete).toMatchObject({ works: true, via: 'vpc-endpoints' });
     expect(publicOnly.works).toBe(false);
     expect(noSts.works).toBe(false);
+  });
+
+  it('an S3 gateway endpoint serves exactly the route tables it lists (an empty list serves none)', () => {
+    const interfaces = [endpoint('ec2'), endpoint('ecr.api'), endpoint('ecr.dkr'), endpoint('sts')];
+
+    const none = egressVerdict(facts({ endpoints: [...interfaces, endpoint('s3', 'Gateway')] }), 'subnet-private', privateNode);
+    const other = egressVerdict(facts({ endpoints: [...interfaces, { ...endpoint('s3', 'Gateway'), routeTableIds: ['rtb-public'] }] }), 'subnet-private', privateNode);
+
+    expect(none.works).toBe(false);
+    expect(other.works).toBe(false);
   });
 
   it('a subnet without its own table uses the main table', () => {
