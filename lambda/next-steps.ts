@@ -35,8 +35,6 @@ const WORDS_FOR_FINDING: Partial<Record<Finding['code'], string>> = {
     'internet gateway): aws ec2 create-nat-gateway --subnet-id <public subnet> --allocation-id <Elastic IP allocation id>',
   EGRESS_VIA_UNVERIFIED_TARGET:
     'check the egress path behind the route target yourself (transit gateway, firewall, peering): the remediator never changes it',
-  NODES_NOT_REGISTERED:
-    'read the bootstrap log of an unregistered instance: aws ec2 get-console-output --instance-id <instance> --latest --output text',
   KUBERNETES_API_UNAVAILABLE:
     "give the remediator read access to the cluster's nodes (an access entry for its role), so registration can be proven",
 };
@@ -95,6 +93,15 @@ export function nextSteps(report: Report, surface: Surface): string[] {
       const value = finding.code === 'NAT_GATEWAY_OVERRIDE_REJECTED' ? 'nat-<id>' : undefined;
       steps.push(`${finding.code}: ${knob.words}: ${settingName(knob.knob, surface, value)}.`);
     }
+  }
+  const unregistered = actionable.find((f) => f.code === 'NODES_NOT_REGISTERED');
+  if (unregistered && steps.length === 0) {
+    // No cause named: the instance's own bootstrap log is where to look next.
+    const ids = unregistered.evidence['instanceIds'];
+    const instance = Array.isArray(ids) && typeof ids[0] === 'string' ? ids[0] : '<instance id>';
+    steps.push(
+      `NODES_NOT_REGISTERED: read the bootstrap log of an unregistered instance: aws ec2 get-console-output --region ${report.region} --instance-id ${instance} --latest --output text`,
+    );
   }
   const again = rerunCommand(report, surface);
   steps.push(

@@ -407,57 +407,47 @@ export class Ec2Adapter implements Ec2Port {
 
   /** Every security group of the VPC with its rules (one filtered, paginated call). */
   async describeSecurityGroups(vpcId: string): Promise<SecurityGroupInfo[]> {
-    const groups: SecurityGroupInfo[] = [];
-    try {
-      let NextToken: string | undefined;
-      do {
-        const out = await this.client.send(
-          new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken ? { NextToken } : {}) }),
-        );
-        groups.push(...(out?.SecurityGroups ?? []).map(securityGroupInfoFromSecurityGroup));
-        NextToken = out?.NextToken;
-      } while (NextToken);
-    } catch (error) {
-      throw awsCallError('DescribeSecurityGroups', error);
-    }
-    return groups;
+    return this.allPages('DescribeSecurityGroups', async (NextToken) => {
+      const out = await this.client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken ? { NextToken } : {}) }));
+      return { items: (out?.SecurityGroups ?? []).map(securityGroupInfoFromSecurityGroup), next: out?.NextToken };
+    });
   }
 
   /** Every network ACL of the VPC with its entries and associations (one filtered, paginated call). */
   async describeNetworkAcls(vpcId: string): Promise<NetworkAclInfo[]> {
-    const acls: NetworkAclInfo[] = [];
+    return this.allPages('DescribeNetworkAcls', async (NextToken) => {
+      const out = await this.client.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken ? { NextToken } : {}) }));
+      return { items: (out?.NetworkAcls ?? []).map(networkAclInfoFromNetworkAcl), next: out?.NextToken };
+    });
+  }
+
+  /**
+   * Follows NextToken until the last page. Hand-rolled rather than the SDK paginators so that an
+   * answer without a body (a mocked client) reads as an empty page.
+   */
+  private async allPages<T>(operation: string, page: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+    const items: T[] = [];
     try {
-      let NextToken: string | undefined;
+      let token: string | undefined;
       do {
-        const out = await this.client.send(
-          new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken ? { NextToken } : {}) }),
-        );
-        acls.push(...(out?.NetworkAcls ?? []).map(networkAclInfoFromNetworkAcl));
-        NextToken = out?.NextToken;
-      } while (NextToken);
+        const result = await page(token);
+        items.push(...result.items);
+        token = result.next;
+      } while (token);
     } catch (error) {
-      throw awsCallError('DescribeNetworkAcls', error);
+      throw awsCallError(operation, error);
     }
-    return acls;
+    return items;
   }
 
   /** The CIDRs of each prefix list (one GetManagedPrefixListEntries per list, in parallel). */
   async describePrefixListEntries(prefixListIds: string[]): Promise<PrefixListInfo[]> {
     return Promise.all(
       unique(prefixListIds).map(async (prefixListId) => {
-        const cidrs: string[] = [];
-        try {
-          let NextToken: string | undefined;
-          do {
-            const out = await this.client.send(
-              new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, ...(NextToken ? { NextToken } : {}) }),
-            );
-            cidrs.push(...(out?.Entries ?? []).map((e) => e.Cidr ?? '').filter((c) => c !== ''));
-            NextToken = out?.NextToken;
-          } while (NextToken);
-        } catch (error) {
-          throw awsCallError('GetManagedPrefixListEntries', error);
-        }
+        const cidrs = await this.allPages('GetManagedPrefixListEntries', async (NextToken) => {
+          const out = await this.client.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, ...(NextToken ? { NextToken } : {}) }));
+          return { items: (out?.Entries ?? []).map((e) => e.Cidr ?? '').filter((c) => c !== ''), next: out?.NextToken };
+        });
         return { prefixListId, cidrs };
       }),
     );

@@ -110,3 +110,24 @@ describe('rerunCommand', () => {
     expect(rerunCommand({ clusterName: 'c1', nodegroupName: '*', region: 'eu-west-1' }, 'cli')).toBe('npm run --silent remediate -- --cluster c1 --region eu-west-1');
   });
 });
+
+describe('nextSteps: unregistered instances without a named cause', () => {
+  const unregistered: Finding = {
+    code: 'NODES_NOT_REGISTERED',
+    severity: 'error',
+    resourceId: 'new_nodegroup_2',
+    message: '1 instance(s) older than 300s have no Node object: i-0abc.',
+    remediable: false,
+    evidence: { instanceIds: ['i-0abc'] },
+  };
+
+  it("points at the instance's bootstrap log when nothing else is named", () => {
+    expect(nextSteps(report('UNRESOLVED', 'routing looks fine', [unregistered]), 'cli')[0]).toBe(
+      'NODES_NOT_REGISTERED: read the bootstrap log of an unregistered instance: aws ec2 get-console-output --region us-west-2 --instance-id i-0abc --latest --output text',
+    );
+  });
+
+  it('leaves it out when a finding names the cause', () => {
+    expect(nextSteps(report('UNRESOLVED', 'x', [unregistered, sharedTable]), 'cli').join('\n')).not.toContain('get-console-output');
+  });
+});
