@@ -7,14 +7,15 @@ import { executePlan, type ExecuteOptions } from './execute';
 import type { Diagnosis, Snapshot } from './model';
 import { planAfterAccessEntry } from './plan';
 import type { Ports } from './ports';
-import type { Action, Verification } from './report';
+import type { EngineAction } from './model';
+import type { Verification } from './report';
 import { verifyJoin, type VerifyOptions } from './verify';
 import type { Config } from './config';
 
 export interface AccessEntryJoin {
   verification: Verification;
   /** the REPLACE_INSTANCES of the instances that never registered, when any */
-  actions: Action[];
+  actions: EngineAction[];
   unresolvedReason?: string;
 }
 

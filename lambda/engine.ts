@@ -9,7 +9,7 @@ import { diagnose, nodesByInstanceId } from './diagnosis';
 import { joinAfterAccessEntry } from './access-entry-join';
 import { executePlan, type ExecuteOptions } from './execute';
 import { isOptedOut } from './inputs';
-import type { Diagnosis, InstanceInfo, Plan, Snapshot, Target, TriggerKind } from './model';
+import { asEngineAction, type Diagnosis, type EngineAction, type InstanceInfo, type Plan, type ReplaceInstancesAction, type RestoreScalingAction, type Snapshot, type Target, type TriggerKind } from './model';
 import { outcomeBeforeExecution, plan as planActions } from './plan';
 import type { LedgerPort, Ports, RecheckRequest, RunLogger, SchedulerPort } from './ports';
 import { blankReport, type Action, type Finding, type FindingCode, type Outcome, type Report, type Trigger, type Verification } from './report';
@@ -161,7 +161,7 @@ const LEASE_WITHOUT_DEADLINE_SECONDS = 15 * 60;
  */
 const WAITS_FOR_GRACE: ReadonlySet<TriggerKind> = new Set(['cloudtrail', 'instance-launch']);
 
-export function fixedRouteTables(actions: Action[]): string[] {
+export function fixedRouteTables(actions: readonly Action[]): string[] {
   return actions
     .filter((a) => a.status === 'done' && (a.type === 'CREATE_ROUTE' || a.type === 'REPLACE_ROUTE'))
     .map((a) => a.resourceId);
@@ -256,8 +256,8 @@ const ACTION_CAUSES: Record<Action['type'], FindingCode[]> = {
   RESTORE_SCALING: ['NODEGROUP_LEFT_SCALED_DOWN'],
 };
 
-export function causeOf(action: Action, findings: readonly Finding[]): string {
-  const stated = action.detail['cause'];
+export function causeOf(action: EngineAction, findings: readonly Finding[]): string {
+  const stated = 'cause' in action.detail ? action.detail.cause : undefined;
   if (typeof stated === 'string') return stated;
   const candidates = ACTION_CAUSES[action.type];
   return candidates.find((code) => findings.some((f) => f.code === code)) ?? candidates[candidates.length - 1]!;
@@ -274,7 +274,7 @@ async function recordActions(deps: EngineDeps, report: Report, trigger: Trigger,
         time: now().toISOString(),
         remediationId: report.remediationId!,
         trigger: trigger.kind,
-        cause: causeOf(action, report.findings),
+        cause: causeOf(asEngineAction(action), report.findings),
         action,
       });
     } catch (error) {
@@ -627,26 +627,26 @@ function unresolvedTail(thePlan: Plan): string {
   return thePlan.unresolvedReason ? `; still unresolved: ${uncapitalize(thePlan.unresolvedReason.replace(/\.$/, ''))}` : '';
 }
 
-function errorText(action: Action): string {
-  const error = action.detail['error'] as { code?: string; name?: string; message?: string } | undefined;
+function errorText(action: EngineAction): string {
+  const error = action.detail.error;
   if (!error) return 'unknown error';
   return [error.code ?? error.name, error.message].filter(Boolean).join(': ');
 }
 
 /** What a failed action changed before it failed, from the progress execute recorded in its detail. */
-function partialProgress(action: Action): string[] {
-  const d = action.detail;
+function partialProgress(action: EngineAction): string[] {
   if (action.type === 'REPLACE_INSTANCES') {
-    const terminated = Array.isArray(d['terminatedInstanceIds']) ? (d['terminatedInstanceIds'] as string[]) : [];
+    const terminated = action.detail.terminatedInstanceIds ?? [];
     return terminated.length > 0 ? [`terminated instance(s) ${terminated.join(', ')} (replacements are launching)`] : [];
   }
-  if (action.type === 'SCALE_CYCLE' && d['scaledDownTo'] !== undefined) {
-    if (d['restoredTo'] !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
-    const o = d['original'] as { minSize?: number; maxSize?: number; desiredSize?: number } | undefined;
-    const command = typeof d['restoreCommand'] === 'string' ? `; restore it with: ${d['restoreCommand']}` : '';
+  if (action.type === 'SCALE_CYCLE' && action.detail.scaledDownTo !== undefined) {
+    const d = action.detail;
+    if (d.restoredTo !== undefined) return [`scaled node group ${action.resourceId} to 0 and restored its original scaling`];
+    const o = d.original;
+    const command = typeof d.restoreCommand === 'string' ? `; restore it with: ${d.restoreCommand}` : '';
     return [
-      `scaled node group ${action.resourceId} to 0, and it was NOT restored (its original scaling: minSize ${o?.minSize}, ` +
-        `maxSize ${o?.maxSize}, desiredSize ${o?.desiredSize}${command})`,
+      `scaled node group ${action.resourceId} to 0, and it was NOT restored (its original scaling: minSize ${o.minSize}, ` +
+        `maxSize ${o.maxSize}, desiredSize ${o.desiredSize}${command})`,
     ];
   }
   return [];
@@ -661,26 +661,24 @@ function uncapitalize(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function expectedNodes(snapshot: Snapshot, actions: Action[] = []): number {
+function expectedNodes(snapshot: Snapshot, actions: readonly EngineAction[] = []): number {
   // A restore changes the node group's size: the restored desiredSize is what must join.
-  const restored = actions.find((a) => a.type === 'RESTORE_SCALING' && a.status === 'done')?.detail['original'] as
-    | { desiredSize?: number }
-    | undefined;
-  if (typeof restored?.desiredSize === 'number') return restored.desiredSize;
+  const restore = actions.find((a): a is RestoreScalingAction => a.type === 'RESTORE_SCALING' && a.status === 'done');
+  if (restore) return restore.detail.original.desiredSize;
   const asgDesired = snapshot.autoScalingGroups.reduce((sum, g) => sum + g.desiredCapacity, 0);
   return snapshot.autoScalingGroups.length > 0 ? asgDesired : snapshot.nodegroup.scalingConfig.desiredSize;
 }
 
 /** Instances the run took away: their lingering Nodes must not count as joined. */
-function replacedIds(actions: Action[], snapshot: Snapshot): string[] {
+function replacedIds(actions: readonly EngineAction[], snapshot: Snapshot): string[] {
   const done = actions.filter((a) => a.status === 'done');
   if (done.some((a) => a.type === 'SCALE_CYCLE')) return snapshot.instances.map((i) => i.instanceId);
   return done
-    .filter((a) => a.type === 'REPLACE_INSTANCES')
+    .filter((a): a is ReplaceInstancesAction => a.type === 'REPLACE_INSTANCES')
     .flatMap((a) => {
       // Instances execute spared because they registered meanwhile were not taken away.
-      const spared = (a.detail['registeredSinceSnapshotInstanceIds'] as string[] | undefined) ?? [];
-      return ((a.detail['instanceIds'] as string[] | undefined) ?? []).filter((id) => !spared.includes(id));
+      const spared = a.detail.registeredSinceSnapshotInstanceIds ?? [];
+      return a.detail.instanceIds.filter((id) => !spared.includes(id));
     });
 }
 

@@ -19,20 +19,27 @@
  *   says what state the node group was left in.
  * - Every wait (node group busy or settling) is bounded by `deadline`.
  */
-import { AwsCallError, NotFoundError, ResourceInUseError, RouteAlreadyExistsError, InvariantError } from './errors';
+import { AwsCallError, NotFoundError, ResourceInUseError, RouteAlreadyExistsError } from './errors';
 import { describeTarget as describeRouteTarget, routeTarget } from './diagnosis/network';
 import { restoreCommand } from './diagnosis/stranded-scaling';
 import {
   DEFAULT_ROUTE_CIDR,
   isLeavingItsGroup,
   SCALABLE_NODEGROUP_STATUSES,
+  type ActionErrorDetail,
+  type CreateAccessEntryDetail,
+  type EngineAction,
   type NodegroupInfo,
   type Plan,
+  type ReplaceInstancesDetail,
+  type RestoreScalingDetail,
+  type RouteActionDetail,
   type RouteInfo,
+  type ScaleCycleDetail,
   type ScalingConfig,
 } from './model';
 import type { Ports, RunLogger } from './ports';
-import type { Action, ActionType } from './report';
+import type { ActionStatus, ActionType } from './report';
 
 /** The logging surface execute needs: the one of lambda/ports.ts. */
 export type ExecutionLogger = RunLogger;
@@ -60,11 +67,7 @@ export interface RegistrationNow {
   registeredInstanceIds: ReadonlySet<string>;
 }
 
-export interface ErrorDetail {
-  name: string;
-  code?: string;
-  message: string;
-}
+export type ErrorDetail = ActionErrorDetail;
 
 export interface FailedStep {
   /** position of the failed action in the plan */
@@ -75,7 +78,7 @@ export interface FailedStep {
 }
 
 export interface ExecutionResult {
-  actions: Action[];
+  actions: EngineAction[];
   failedStep?: FailedStep;
 }
 
@@ -136,8 +139,16 @@ interface Context {
   registrationNow?: () => Promise<RegistrationNow>;
 }
 
-/** What an action did so far; merged into its detail whether it ends done or failed. */
-type Progress = Record<string, unknown>;
+/**
+ * What an action did so far; merged into its detail whether it ends done or failed. Each runner
+ * writes only the progress fields of its own action type (see the detail types in model.ts).
+ */
+type Progress = Partial<RouteActionDetail & ReplaceInstancesDetail & ScaleCycleDetail & RestoreScalingDetail & CreateAccessEntryDetail>;
+
+/** The action with a new status and its detail extended by what execute recorded. */
+function withProgress<A extends EngineAction>(action: A, status: ActionStatus, progress: Progress): A {
+  return { ...action, status, detail: { ...action.detail, ...progress } } as A;
+}
 
 export async function executePlan(plan: Plan, ports: Ports, options: ExecuteOptions): Promise<ExecutionResult> {
   const { logger } = options;
@@ -145,7 +156,7 @@ export async function executePlan(plan: Plan, ports: Ports, options: ExecuteOpti
     for (const action of plan.actions) {
       logger?.info('dry run: action planned, not executed', actionLog(action));
     }
-    return { actions: plan.actions.map((action) => ({ ...action, status: 'planned', detail: { ...action.detail } })) };
+    return { actions: plan.actions.map((action) => withProgress(action, 'planned', {})) };
   }
 
   const now = options.now ?? (() => new Date());
@@ -159,11 +170,11 @@ export async function executePlan(plan: Plan, ports: Ports, options: ExecuteOpti
     ...(options.registrationNow ? { registrationNow: options.registrationNow } : {}),
   };
 
-  const actions: Action[] = [];
+  const actions: EngineAction[] = [];
   let failedStep: FailedStep | undefined;
   for (const [index, action] of plan.actions.entries()) {
     if (failedStep) {
-      const skipped: Action = { ...action, status: 'skipped', detail: { ...action.detail } };
+      const skipped = withProgress(action, 'skipped', {});
       logger?.warn('action skipped after an earlier failure', actionLog(skipped));
       actions.push(skipped);
       continue;
@@ -171,12 +182,12 @@ export async function executePlan(plan: Plan, ports: Ports, options: ExecuteOpti
     const progress: Progress = {};
     try {
       await runAction(action, context, progress);
-      const done: Action = { ...action, status: 'done', detail: { ...action.detail, ...progress } };
+      const done = withProgress(action, 'done', progress);
       logger?.info('action done', actionLog(done));
       actions.push(done);
     } catch (error) {
       const detail = errorDetail(error);
-      const failed: Action = { ...action, status: 'failed', detail: { ...action.detail, ...progress, error: detail } };
+      const failed = withProgress(action, 'failed', { ...progress, error: detail });
       logger?.error('action failed', actionLog(failed));
       actions.push(failed);
       failedStep = { index, type: action.type, resourceId: action.resourceId, error: detail };
@@ -185,7 +196,7 @@ export async function executePlan(plan: Plan, ports: Ports, options: ExecuteOpti
   return failedStep ? { actions, failedStep } : { actions };
 }
 
-function actionLog(action: Action): Record<string, unknown> {
+function actionLog(action: EngineAction): Record<string, unknown> {
   return { actionType: action.type, resourceId: action.resourceId, status: action.status, detail: action.detail };
 }
 
@@ -203,32 +214,24 @@ function causeName(error: Error): string | undefined {
   return fromSdk && cause.name !== 'Error' ? cause.name : undefined;
 }
 
-async function runAction(action: Action, context: Context, progress: Progress): Promise<void> {
+async function runAction(action: EngineAction, context: Context, progress: Progress): Promise<void> {
   switch (action.type) {
     case 'CREATE_ROUTE':
-      return createRoute(routeDetail(action), context, progress);
+      return createRoute(action.detail, context, progress);
     case 'REPLACE_ROUTE':
-      return replaceRoute(routeDetail(action), context, progress);
+      return replaceRoute(action.detail, context, progress);
     case 'REPLACE_INSTANCES':
-      return replaceInstances(stringList(action, 'instanceIds'), context, progress);
+      return replaceInstances(action.detail.instanceIds, context, progress);
     case 'SCALE_CYCLE':
-      return scaleCycle(scaleCycleDetail(action), context, progress);
+      return scaleCycle(action.detail, context, progress);
     case 'CREATE_ACCESS_ENTRY':
-      return createAccessEntry(accessEntryDetail(action), context, progress);
+      return createAccessEntry(action.detail, context, progress);
     case 'RESTORE_SCALING':
-      return restoreScaling(scaleCycleDetail(action), context, progress);
+      return restoreScaling(action.detail, context, progress);
   }
 }
 
 // --- Access entry (opt-in) -------------------------------------------------------------------------
-
-function accessEntryDetail(action: Action): { clusterName: string; principalArn: string; type: string } {
-  const { clusterName, principalArn, type } = action.detail as Record<string, unknown>;
-  if (typeof clusterName !== 'string' || typeof principalArn !== 'string' || (type !== 'EC2_LINUX' && type !== 'EC2_WINDOWS')) {
-    throw new InvariantError(`CREATE_ACCESS_ENTRY on ${action.resourceId} needs detail.clusterName, principalArn and type EC2_LINUX|EC2_WINDOWS`);
-  }
-  return { clusterName, principalArn, type };
-}
 
 /** eks:CreateAccessEntry; an entry that appeared meanwhile (ResourceInUse) is left as it is and counts as done. */
 async function createAccessEntry(
@@ -243,46 +246,6 @@ async function createAccessEntry(
     if (!(error instanceof ResourceInUseError)) throw error;
     progress['alreadyPresent'] = true;
   }
-}
-
-// --- Reading an action's detail (it is typed loosely in the report) -----------------------------
-
-function routeDetail(action: Action): { routeTableId: string; natGatewayId: string } {
-  const routeTableId = action.detail['routeTableId'] ?? action.resourceId;
-  const natGatewayId = action.detail['natGatewayId'];
-  if (typeof routeTableId !== 'string' || typeof natGatewayId !== 'string' || natGatewayId === '') {
-    throw new InvariantError(`${action.type} on ${action.resourceId} needs detail.routeTableId and detail.natGatewayId`);
-  }
-  return { routeTableId, natGatewayId };
-}
-
-function stringList(action: Action, field: string): string[] {
-  const value = action.detail[field];
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
-    throw new InvariantError(`${action.type} on ${action.resourceId} needs detail.${field} (a list of ids)`);
-  }
-  return value;
-}
-
-function scaleCycleDetail(action: Action): { clusterName: string; nodegroupName: string; original: ScalingConfig } {
-  const { clusterName, nodegroupName, original } = action.detail as Record<string, unknown>;
-  const scaling = original as Partial<ScalingConfig> | undefined;
-  const isSize = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-  if (
-    typeof clusterName !== 'string' ||
-    typeof nodegroupName !== 'string' ||
-    !scaling ||
-    !isSize(scaling.minSize) ||
-    !isSize(scaling.maxSize) ||
-    !isSize(scaling.desiredSize)
-  ) {
-    throw new InvariantError(`${action.type} on ${action.resourceId} needs detail.clusterName, nodegroupName and original scaling`);
-  }
-  return {
-    clusterName,
-    nodegroupName,
-    original: { minSize: scaling.minSize, maxSize: scaling.maxSize, desiredSize: scaling.desiredSize },
-  };
 }
 
 // --- Routes --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * (camelCased) so that adapters stay thin.
  */
 import type { IdentitySnapshot } from './identity-model';
-import type { Action, Finding, InstanceReport, RegistrationSource, Trigger } from './report';
+import type { Action, ActionStatus, ActionType, Finding, InstanceReport, RegistrationSource, Trigger } from './report';
 
 // --- Facts of AWS/EKS the engine relies on, defined once --------------------------------------
 
@@ -404,13 +404,24 @@ export interface Diagnosis {
 
 /** A plan is an ordered list of actions (status 'planned') plus why nothing else was planned. */
 export interface Plan {
-  actions: Action[];
+  actions: EngineAction[];
   /** set when a problem was found that the tool must not or cannot fix */
   unresolvedReason?: string;
 }
 
-/** The `detail` of each action type: what execute needs, and what the report shows. */
-export interface RouteActionDetail {
+/**
+ * The `detail` of each action type: what execute needs, and what the report shows. Type aliases
+ * (not interfaces) so that an `EngineAction` widens to the report's JSON `Action`
+ * (`detail: Record<string, unknown>`) by plain assignment, at the report boundary only.
+ */
+
+/** Why an action failed (execute's `detail.error`). */
+export type ActionErrorDetail = { name: string; code?: string; message: string };
+
+/** Rule 10's cool-down, recorded on the recycle it allowed. */
+export type CooldownDetail = { seconds: number; nextAllowedAt: string; scope: string };
+
+export type RouteActionDetail = {
   routeTableId: string;
   destinationCidrBlock: typeof DEFAULT_ROUTE_CIDR;
   natGatewayId: string;
@@ -418,16 +429,97 @@ export interface RouteActionDetail {
   subnetIds: string[];
   /** the route being replaced (REPLACE_ROUTE only) */
   previousRoute?: RouteInfo;
-}
+  /** planned for a subnet a replacement can launch in (rule 11) */
+  launchSubnet?: true;
+  // progress recorded by execute
+  alreadyPresent?: boolean;
+  existingRoute?: RouteInfo;
+  previousRouteGone?: boolean;
+  replacedRoute?: RouteInfo;
+  error?: ActionErrorDetail;
+};
 
-export interface ReplaceInstancesDetail {
+export type ReplaceInstancesDetail = {
   instanceIds: string[];
   autoScalingGroupNames: string[];
-}
+  /** set when a scale cycle was asked for but refused (rule 6) */
+  fallbackFrom?: 'scale-cycle';
+  fallbackReason?: string | undefined;
+  /** the finding code the recycle is recorded under (the cool-down's key) */
+  cause?: string;
+  cooldown?: CooldownDetail;
+  // progress recorded by execute
+  terminatedInstanceIds?: string[];
+  registeredSinceSnapshotInstanceIds?: string[];
+  alreadyGoneInstanceIds?: string[];
+  note?: string;
+  registrationRecheck?: string;
+  error?: ActionErrorDetail;
+};
 
-export interface ScaleCycleDetail {
+export type ScaleCycleDetail = {
   clusterName: string;
   nodegroupName: string;
   /** the scaling config to restore after desiredSize 0 */
   original: ScalingConfig;
+  cause?: string;
+  cooldown?: CooldownDetail;
+  // progress recorded by execute
+  updateIds?: string[];
+  scaledDownTo?: ScalingConfig;
+  restoredTo?: ScalingConfig;
+  nodegroupLeftAt?: ScalingConfig;
+  restoreCommand?: string;
+  registrationRecheck?: string;
+  error?: ActionErrorDetail;
+};
+
+export type RestoreScalingDetail = {
+  clusterName: string;
+  nodegroupName: string;
+  /** the scaling the earlier scale cycle recorded, put back */
+  original: ScalingConfig;
+  current: ScalingConfig;
+  strandedBy: { remediationId: string; time: string };
+  cause: string;
+  // progress recorded by execute
+  restoreCommand?: string;
+  updateIds?: string[];
+  restoredTo?: ScalingConfig;
+  error?: ActionErrorDetail;
+};
+
+export type CreateAccessEntryDetail = {
+  clusterName: string;
+  principalArn: string;
+  type: 'EC2_LINUX' | 'EC2_WINDOWS';
+  authenticationMode: string;
+  // progress recorded by execute
+  alreadyPresent?: boolean;
+  error?: ActionErrorDetail;
+};
+
+type ActionOf<T extends ActionType, D> = { type: T; resourceId: string; status: ActionStatus; detail: D };
+export type CreateRouteAction = ActionOf<'CREATE_ROUTE', RouteActionDetail>;
+export type ReplaceRouteAction = ActionOf<'REPLACE_ROUTE', RouteActionDetail>;
+export type ReplaceInstancesAction = ActionOf<'REPLACE_INSTANCES', ReplaceInstancesDetail>;
+export type ScaleCycleAction = ActionOf<'SCALE_CYCLE', ScaleCycleDetail>;
+export type CreateAccessEntryAction = ActionOf<'CREATE_ACCESS_ENTRY', CreateAccessEntryDetail>;
+export type RestoreScalingAction = ActionOf<'RESTORE_SCALING', RestoreScalingDetail>;
+
+/** An action inside the engine (plan -> execute -> verify), typed per `type`; a report's `Action` is its JSON widening. */
+export type EngineAction =
+  | CreateRouteAction
+  | ReplaceRouteAction
+  | ReplaceInstancesAction
+  | ScaleCycleAction
+  | CreateAccessEntryAction
+  | RestoreScalingAction;
+
+/**
+ * A report's action read back as the engine's (a report this engine wrote, e.g. for rendering):
+ * the one narrowing from JSON, trusted because only the engine writes reports.
+ */
+export function asEngineAction(action: Action): EngineAction {
+  return action as EngineAction;
 }

@@ -65,13 +65,28 @@ import { strandedScaling } from './diagnosis/stranded-scaling';
 import type {
   Diagnosis,
   InstanceInfo,
+  CooldownDetail,
+  CreateAccessEntryAction,
+  CreateRouteAction,
+  EngineAction,
   Plan,
+  ReplaceInstancesAction,
   ReplaceInstancesDetail,
+  ReplaceRouteAction,
+  RestoreScalingAction,
   RouteActionDetail,
+  ScaleCycleAction,
   ScaleCycleDetail,
   Snapshot,
 } from './model';
 import type { Action, Outcome } from './report';
+
+/** The two ways of recycling instances (rules 5-6), each recorded with its cause and cool-down. */
+type RecycleAction = ReplaceInstancesAction | ScaleCycleAction;
+
+function withCause<A extends RecycleAction>(action: A, cause: string, cooldown: CooldownDetail | undefined): A {
+  return { ...action, detail: { ...action.detail, cause, ...(cooldown ? { cooldown } : {}) } };
+}
 
 type PlanConfig = Pick<Config, 'graceSeconds' | 'recycle' | 'natGatewayId' | 'allowSharedRouteTables'> &
   Partial<Pick<Config, 'createNodeAccessEntry' | 'recycleCooldownSeconds' | 'allowInternetEgress'>>;
@@ -82,10 +97,6 @@ const RECYCLE_TYPES: ReadonlySet<Action['type']> = new Set(['REPLACE_INSTANCES',
 
 /** Node group states in which UpdateNodegroupConfig (the scale cycle) is accepted. */
 const DELETING_STATUSES = new Set(['DELETING', 'DELETE_FAILED']);
-
-function toDetail(detail: object): Record<string, unknown> {
-  return { ...detail };
-}
 
 export interface PlanOptions {
   /**
@@ -109,7 +120,7 @@ export function plan(snapshot: Snapshot, diagnosis: Diagnosis, config: PlanConfi
     strandedBy: { remediationId: stranded.remediationId, time: stranded.time },
     cause: 'NODEGROUP_LEFT_SCALED_DOWN',
   };
-  const restore: Action = { type: 'RESTORE_SCALING', resourceId: snapshot.nodegroup.nodegroupName, status: 'planned', detail };
+  const restore: RestoreScalingAction = { type: 'RESTORE_SCALING', resourceId: snapshot.nodegroup.nodegroupName, status: 'planned', detail };
   const rest = planRemediation(snapshot, diagnosis, config, options, true);
   return { ...rest, actions: [restore, ...rest.actions] };
 }
@@ -143,7 +154,7 @@ function planRemediation(
     unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
   }
 
-  const routeActions: Action[] = [];
+  const routeActions: EngineAction[] = [];
   const fixedInstances: InstanceInfo[] = [];
   const workingGroups: RouteTableGroup[] = [];
   const bootedBeforeFix = bootedBeforeFixInstanceIds(diagnosis.findings);
@@ -177,7 +188,7 @@ function planRemediation(
     // Rule 10: at most one recycle per cool-down for the same cause, whoever asks.
     recycle = { actions: [], unresolved: [cooldown.refusal] };
   } else if (cooldown) {
-    recycle = { ...recycle, actions: recycle.actions.map((a) => ({ ...a, detail: { ...a.detail, cause, cooldown: cooldown.detail } })) };
+    recycle = { ...recycle, actions: recycle.actions.map((a) => withCause(a, cause, cooldown.detail)) };
   }
   // Rule 11: every subnet a replacement (or a restored node group) can land in gets a working
   // path first, under the same rules; a path that may not be fixed means no recycle.
@@ -207,7 +218,7 @@ export function accessEntryAction(
   snapshot: Snapshot,
   diagnosis: Diagnosis,
   config: Pick<PlanConfig, 'createNodeAccessEntry'>,
-): Action | undefined {
+): CreateAccessEntryAction | undefined {
   if (config.createNodeAccessEntry !== true) return undefined;
   if (!diagnosis.findings.some((f) => f.code === 'NODE_ROLE_NOT_AUTHORIZED' && f.remediable)) return undefined;
   const access = nodeRoleAccess(snapshot);
@@ -249,8 +260,8 @@ export function planAfterAccessEntry(
   const cooldown = cooldownOf(snapshot, cause, config);
   if (cooldown?.refusal) return { actions: [], unresolvedReason: sentence([cooldown.refusal]) };
   const { actions, unresolved } = replaceInstances(snapshot, candidates, {});
-  const withCause = actions.map((a) => ({ ...a, detail: { ...a.detail, cause, ...(cooldown ? { cooldown: cooldown.detail } : {}) } }));
-  return unresolved.length > 0 ? { actions: withCause, unresolvedReason: sentence(unresolved) } : { actions: withCause };
+  const caused = actions.map((a) => withCause(a, cause, cooldown?.detail));
+  return unresolved.length > 0 ? { actions: caused, unresolvedReason: sentence(unresolved) } : { actions: caused };
 }
 
 // --- Rule 5: which instances may ever be recycled -------------------------------------------
@@ -280,7 +291,7 @@ export function recyclableCandidates(snapshot: Snapshot, diagnosis: Diagnosis, c
 // --- Rules 1-4: route writes ------------------------------------------------------------------
 
 type RouteDecision =
-  | { kind: 'action'; action: Action }
+  | { kind: 'action'; action: CreateRouteAction | ReplaceRouteAction }
   | { kind: 'working' }
   | { kind: 'unresolved'; reason: string };
 
@@ -291,7 +302,7 @@ function routeDecision(group: RouteTableGroup, snapshot: Snapshot, config: PlanC
 
   // Rule 1, read straight from the table: what may be written, if anything.
   const current = defaultRouteOf(table);
-  const type: Action['type'] | undefined =
+  const type: 'CREATE_ROUTE' | 'REPLACE_ROUTE' | undefined =
     current === undefined
       ? 'CREATE_ROUTE'
       : current.state === 'blackhole' && current.natGatewayId !== undefined
@@ -363,7 +374,10 @@ function routeDecision(group: RouteTableGroup, snapshot: Snapshot, config: PlanC
     subnetIds: group.subnetIds,
     ...(type === 'REPLACE_ROUTE' && current ? { previousRoute: current } : {}),
   };
-  const action: Action = { type, resourceId: table.routeTableId, status: 'planned', detail: toDetail(detail) };
+  const action: CreateRouteAction | ReplaceRouteAction =
+    type === 'CREATE_ROUTE'
+      ? { type, resourceId: table.routeTableId, status: 'planned', detail }
+      : { type, resourceId: table.routeTableId, status: 'planned', detail };
   return { kind: 'action', action };
 }
 
@@ -385,7 +399,7 @@ function workingPathReason(groups: RouteTableGroup[], snapshot: Snapshot): strin
 interface Cooldown {
   /** set when the cool-down refuses the recycle */
   refusal?: string;
-  detail: { seconds: number; nextAllowedAt: string; scope: string };
+  detail: CooldownDetail;
 }
 
 /** The cool-down of a recycle for `cause` (from the ledger: this tool's done recycles, whoever triggered them). */
@@ -416,8 +430,8 @@ function launchRouteActions(
   snapshot: Snapshot,
   config: PlanConfig,
   plannedTableIds: ReadonlySet<string>,
-): { actions: Action[]; unresolved: string[] } {
-  const actions: Action[] = [];
+): { actions: (CreateRouteAction | ReplaceRouteAction)[]; unresolved: string[] } {
+  const actions: (CreateRouteAction | ReplaceRouteAction)[] = [];
   const unresolved: string[] = [];
   const { subnetsWithoutTable } = launchTables(snapshot);
   if (subnetsWithoutTable.length > 0) unresolved.push(`no route table was found for ${subnetsWithoutTable.join(', ')}`);
@@ -448,7 +462,7 @@ function recycleActions(
   snapshot: Snapshot,
   fixedInstances: InstanceInfo[],
   config: PlanConfig,
-): { actions: Action[]; unresolved: string[] } {
+): { actions: RecycleAction[]; unresolved: string[] } {
   if (fixedInstances.length === 0 || config.recycle === 'none') return { actions: [], unresolved: [] };
   const nodegroupName = snapshot.nodegroup.nodegroupName;
 
@@ -460,7 +474,7 @@ function recycleActions(
         nodegroupName,
         original: { ...snapshot.nodegroup.scalingConfig },
       };
-      const action: Action = { type: 'SCALE_CYCLE', resourceId: nodegroupName, status: 'planned', detail: toDetail(detail) };
+      const action: ScaleCycleAction = { type: 'SCALE_CYCLE', resourceId: nodegroupName, status: 'planned', detail };
       return { actions: [action], unresolved: [] };
     }
     return replaceInstances(snapshot, fixedInstances, { fallbackFrom: 'scale-cycle', fallbackReason: refusal });
@@ -494,7 +508,7 @@ function replaceInstances(
   snapshot: Snapshot,
   instances: InstanceInfo[],
   fallback: { fallbackFrom?: 'scale-cycle'; fallbackReason?: string },
-): { actions: Action[]; unresolved: string[] } {
+): { actions: ReplaceInstancesAction[]; unresolved: string[] } {
   const withGroup = instances
     .map((instance) => ({ instance, group: autoScalingGroupOf(instance, snapshot) }))
     .sort((a, b) => a.instance.instanceId.localeCompare(b.instance.instanceId));
@@ -503,16 +517,16 @@ function replaceInstances(
   const unresolved =
     orphans.length > 0 ? [`${orphans.join(', ')} belong to no known Auto Scaling group and are not replaced`] : [];
   if (replaceable.length === 0) return { actions: [], unresolved };
-  const detail: ReplaceInstancesDetail & { fallbackFrom?: string; fallbackReason?: string } = {
+  const detail: ReplaceInstancesDetail = {
     instanceIds: replaceable.map((x) => x.instance.instanceId),
     autoScalingGroupNames: [...new Set(replaceable.map((x) => x.group!))].sort(),
     ...(fallback.fallbackFrom ? { fallbackFrom: fallback.fallbackFrom, fallbackReason: fallback.fallbackReason } : {}),
   };
-  const action: Action = {
+  const action: ReplaceInstancesAction = {
     type: 'REPLACE_INSTANCES',
     resourceId: snapshot.nodegroup.nodegroupName,
     status: 'planned',
-    detail: toDetail(detail),
+    detail: detail,
   };
   return { actions: [action], unresolved };
 }

@@ -6,6 +6,7 @@
  * what happened when (waits, actions, final reports). Every value is HTML-escaped.
  */
 import { describeAction } from './describe';
+import { asEngineAction } from './model';
 import { forPeople } from './errors';
 import { fixOf, natVerdicts } from './render';
 import type { Outcome, Report } from './report';
@@ -109,7 +110,7 @@ function nodegroupSection(report: Report, index: number): string {
     for (const a of report.actions) {
       const error = a.detail['error'] as { message?: string } | undefined;
       const tail = a.status === 'failed' && error?.message ? ` — ${forPeople(error.message)}` : '';
-      parts.push(`<li data-status="${e(a.status)}"><span class="status">${e(a.status)}</span> ${e(describeAction(a) + tail)}</li>`);
+      parts.push(`<li data-status="${e(a.status)}"><span class="status">${e(a.status)}</span> ${e(describeAction(asEngineAction(a)) + tail)}</li>`);
     }
     parts.push('</ol>');
   }

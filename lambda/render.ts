@@ -6,6 +6,7 @@
  * Internal error class names never reach these texts (`forPeople`).
  */
 import { describeAction } from './describe';
+import { asEngineAction } from './model';
 import { forPeople } from './errors';
 import type { Finding, Report } from './report';
 
@@ -80,7 +81,7 @@ export function renderReport(report: Report): string {
     for (const action of report.actions) {
       const error = action.detail['error'] as { message?: string } | undefined;
       const tail = action.status === 'failed' && error?.message ? ` — ${forPeople(error.message)}` : '';
-      lines.push(`    [${action.status}] ${describeAction(action)}${tail}`);
+      lines.push(`    [${action.status}] ${describeAction(asEngineAction(action))}${tail}`);
       const cooldown = action.detail['cooldown'] as { nextAllowedAt?: string; scope?: string } | undefined;
       if (cooldown?.nextAllowedAt && action.status === 'done') {
         lines.push(`        next recycle for this cause allowed at ${cooldown.nextAllowedAt} (cool-down scope: ${cooldown.scope})`);

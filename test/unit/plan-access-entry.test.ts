@@ -56,7 +56,7 @@ describe('rule 12: CREATE_ACCESS_ENTRY', () => {
   it('asks for EC2_WINDOWS for a Windows node group', () => {
     const snapshot = refusedRole();
     snapshot.nodegroup.amiType = 'WINDOWS_FULL_2022_x86_64';
-    expect(planFor(snapshot, config({ createNodeAccessEntry: true })).plan.actions[0]!.detail['type']).toBe('EC2_WINDOWS');
+    expect((planFor(snapshot, config({ createNodeAccessEntry: true })).plan.actions[0]!.detail as Record<string, unknown>)['type']).toBe('EC2_WINDOWS');
   });
 
   it.each([
@@ -105,7 +105,7 @@ describe('executePlan: CREATE_ACCESS_ENTRY', () => {
     type: 'CREATE_ACCESS_ENTRY' as const,
     resourceId: ROLE,
     status: 'planned' as const,
-    detail: { clusterName: SEED.clusterName, principalArn: ROLE, type: 'EC2_LINUX' },
+    detail: { clusterName: SEED.clusterName, principalArn: ROLE, type: 'EC2_LINUX' as const, authenticationMode: 'API_AND_CONFIG_MAP' },
   };
   beforeEach(() => eksMock.reset());
 

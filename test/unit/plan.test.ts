@@ -66,7 +66,7 @@ describe('plan', () => {
 
     const { plan: result } = planFor(snapshot);
 
-    expect(result.actions[0]!.detail['natGatewayId']).toBe(SEED.natB);
+    expect((result.actions[0]!.detail as Record<string, unknown>)['natGatewayId']).toBe(SEED.natB);
   });
 
   it('replaces a blackhole route that pointed at a deleted NAT gateway, recording the previous route', () => {
@@ -95,7 +95,7 @@ describe('plan', () => {
 
     const routes = result.actions.filter((a) => ROUTE_TYPES.has(a.type));
     expect(routes).toHaveLength(1);
-    expect(routes[0]!.detail['subnetIds']).toEqual([SEED.newSubnetId, second]);
+    expect((routes[0]!.detail as Record<string, unknown>)['subnetIds']).toEqual([SEED.newSubnetId, second]);
     expect(actionsOf('REPLACE_INSTANCES', result.actions)[0]!.detail['instanceIds']).toEqual(['i-0aaaaaaaaaaaaaaa1', SEED.instanceId].sort());
   });
 
@@ -257,7 +257,7 @@ describe('plan', () => {
     it('routes to a valid NAT gateway override', () => {
       const { plan: result } = planFor(seedSnapshot(), config({ natGatewayId: SEED.natB }));
 
-      expect(result.actions[0]!.detail['natGatewayId']).toBe(SEED.natB);
+      expect((result.actions[0]!.detail as Record<string, unknown>)['natGatewayId']).toBe(SEED.natB);
     });
 
     it('never names a registered instance in REPLACE_INSTANCES, even when the diagnosis says otherwise', () => {
@@ -336,7 +336,7 @@ describe('plan', () => {
       const { plan: result } = planFor(snapshot, config({ recycle: 'scale-cycle' }));
 
       expect(result.actions.map((a) => a.type)).toEqual(['CREATE_ROUTE', 'REPLACE_INSTANCES']);
-      expect(result.actions[1]!.detail['fallbackReason']).toContain('1 node(s) of the node group are registered');
+      expect((result.actions[1]!.detail as Record<string, unknown>)['fallbackReason']).toContain('1 node(s) of the node group are registered');
     });
 
     it('never scale-cycles while an instance is still inside the grace period', () => {
@@ -361,7 +361,7 @@ describe('plan', () => {
 
       expect(cycled.actions.map((a) => a.type)).toEqual(['CREATE_ROUTE', 'SCALE_CYCLE']);
       expect(fellBack.actions.map((a) => a.type)).toEqual(['CREATE_ROUTE', 'REPLACE_INSTANCES']);
-      expect(fellBack.actions[1]!.detail['fallbackReason']).toContain('not proven unregistered');
+      expect((fellBack.actions[1]!.detail as Record<string, unknown>)['fallbackReason']).toContain('not proven unregistered');
     });
 
     it('never scale-cycles a node group that is not ACTIVE or DEGRADED', () => {

@@ -123,7 +123,7 @@ describe('plan: recycling what booted before the fix, with the cool-down', () =>
 
     const result = plan(snapshot, diagnose(snapshot, config()), config());
 
-    expect(result.actions.map((a) => [a.type, a.detail['cause']])).toEqual([['REPLACE_INSTANCES', 'INSTANCES_BOOTED_BEFORE_FIX']]);
+    expect(result.actions.map((a) => [a.type, (a.detail as Record<string, unknown>)['cause']])).toEqual([['REPLACE_INSTANCES', 'INSTANCES_BOOTED_BEFORE_FIX']]);
     expect(result.unresolvedReason).toBeUndefined();
   });
 

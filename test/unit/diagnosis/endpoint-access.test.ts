@@ -48,7 +48,7 @@ describe('ENDPOINT_ACCESS_DENIES_NODES', () => {
     const wide = publicOnly(['44.226.0.0/16']);
     const nearMiss = publicOnly(['44.226.10.29/32', '35.160.7.98/32']);
 
-    expect(plan(wide, diagnose(wide, config()), config()).actions[0]?.detail['natGatewayId']).toBe(SEED.natA);
+    expect((plan(wide, diagnose(wide, config()), config()).actions[0]?.detail as Record<string, unknown>)?.['natGatewayId']).toBe(SEED.natA);
     expect(diagnose(nearMiss, config()).findings.map((f) => f.code)).toContain('ENDPOINT_ACCESS_DENIES_NODES');
   });
 
