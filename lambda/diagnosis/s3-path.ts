@@ -20,7 +20,7 @@ import type { Finding } from '../report';
 import { fixFor } from './endpoints';
 import type { CauseCheck } from './index';
 import { defaultRouteOf } from './network';
-import { endpointServiceOf, isGatewayEndpoint, routeTableOfSubnet, s3GatewayEndpointsOn } from './node-path';
+import { endpointEvidence, endpointServiceOf, isGatewayEndpoint, routeTableOfSubnet, s3GatewayEndpointsOn } from './node-path';
 import { nodesByInstanceId } from './registration';
 
 /** The instances whose Node is registered and NotReady (kubernetes-api source only). */
@@ -73,10 +73,7 @@ export const checkS3PathOfNotReadyNodes: CauseCheck = (snapshot) => {
         : `The s3 gateway endpoint ${endpoint.vpcEndpointId} on route table ${routeTableId} is ${endpoint.state}, not available, ${why}.`,
       remediable: false,
       evidence: {
-        vpcEndpointId: endpoint.vpcEndpointId,
-        serviceName: endpoint.serviceName,
-        vpcEndpointType: endpoint.vpcEndpointType,
-        state: endpoint.state,
+        ...endpointEvidence(endpoint),
         routeTableIds: endpoint.routeTableIds,
         routeTableId,
         subnetIds,
