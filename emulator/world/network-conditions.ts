@@ -370,3 +370,19 @@ export function networkFailureConsole(world: World, cluster: ClusterRecord | und
       : failure.consoleLines,
   );
 }
+
+/**
+ * What a node without an S3 path prints once registered: ECR serves image layers from S3
+ * (prod-REGION-starport-layer-bucket), so containerd cannot pull the VPC CNI (aws-node) and
+ * kube-proxy images, and kubelet keeps the node NotReady (CNI not initialized).
+ */
+export function imagePullFailureConsole(region: string, privateIp: string): string[] {
+  const layer = `https://prod-${region}-starport-layer-bucket.s3.${region}.amazonaws.com/registry-v2/docker/registry/v2/blobs/sha256/3f/3f2a9b0c/data`;
+  const pull = (image: string) =>
+    `kubelet[2208]: E1129 06:01:02.118204    2208 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" with ErrImagePull: \\"failed to pull and unpack image \\\\\\"602401143452.dkr.ecr.${region}.amazonaws.com/${image}\\\\\\": failed to copy: httpReadSeeker: failed open: failed to do request: Get \\\\\\"${layer}\\\\\\": dial tcp 52.92.${privateIp.split('.')[3]}.58:443: i/o timeout\\""`;
+  return [
+    pull('amazon-k8s-cni:v1.18.3-eksbuild.2'),
+    pull('eks/kube-proxy:v1.30.3-minimal-eksbuild.5'),
+    `kubelet[2208]: E1129 06:01:07.402913    2208 kubelet.go:2901] "Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"`,
+  ];
+}

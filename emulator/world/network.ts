@@ -76,6 +76,12 @@ export interface EgressVerdict {
   via: 'nat-gateway' | 'internet-gateway' | 'vpc-endpoints' | 'none';
   /** one sentence for /_emulator/state and instance bootstrap details */
   detail: string;
+  /**
+   * false when the node reaches the AWS APIs (interface endpoints) but not S3 (no available S3
+   * gateway endpoint on its table, no internet egress): it registers but never turns Ready, as
+   * ECR image layers are served from S3 (contract 7.1, "Which causes are final").
+   */
+  s3Path?: boolean;
 }
 
 /** What a node bootstrapping in `subnetId` would experience. */
@@ -158,6 +164,14 @@ function endpointVerdict(
   );
   if (missing.length === 0 && s3 && context.clusterEndpointPrivateAccess) {
     return { works: true, via: 'vpc-endpoints', detail: 'interface endpoints for ec2, ecr.api, ecr.dkr, sts and an s3 gateway endpoint' };
+  }
+  if (missing.length === 0 && context.clusterEndpointPrivateAccess) {
+    return {
+      works: true,
+      via: 'vpc-endpoints',
+      s3Path: false,
+      detail: `interface endpoints for ec2, ecr.api, ecr.dkr, sts but no available s3 gateway endpoint on ${table?.routeTableId ?? 'its route table'}: registers, images cannot be pulled`,
+    };
   }
   return { works: false, via: 'none', detail: 'no complete set of VPC endpoints' };
 }

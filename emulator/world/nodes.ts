@@ -48,7 +48,13 @@ export interface NodeBuildInput {
   bootId: string;
   resourceVersion: string;
   registeredAt: Date;
+  /** false: the node registered but its kubelet reports NotReady (CNI images could not be pulled) */
+  ready?: boolean;
 }
+
+/** What kubelet reports while the VPC CNI (aws-node) image cannot be pulled. */
+export const CNI_NOT_READY_MESSAGE =
+  'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
 
 export function buildNode(input: NodeBuildInput): KubernetesNode {
   const { instance, nodegroup, region } = input;
@@ -123,7 +129,9 @@ export function buildNode(input: NodeBuildInput): KubernetesNode {
         condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
         condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
         condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+        input.ready === false
+          ? condition('Ready', 'False', 'KubeletNotReady', CNI_NOT_READY_MESSAGE)
+          : condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],
       addresses: [
         { type: 'InternalIP', address: instance.privateIp },

@@ -191,6 +191,8 @@ export interface InstanceRecord {
   bootstrapDetail?: string;
   /** scenario override of the network rule */
   forcedJoin?: boolean;
+  /** false: booted without an S3 path (registers, never Ready: images cannot be pulled) */
+  s3Path?: boolean;
   nodeName?: string;
   terminatedAt?: number;
   /** MetadataOptions.HttpEndpoint (default enabled) */

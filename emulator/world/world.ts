@@ -15,7 +15,7 @@ import { SimulationClock } from './clock';
 import { IdFactory } from './ids';
 import { type NetworkFacts, egressVerdict } from './network';
 import { AMAZON_PROVIDED_DNS } from '../../lambda/diagnosis/dns';
-import { ensureClusterSecurityGroup, joinConditions, loadNetworkControls, networkFailureConsole, nodeSecurityGroups } from './network-conditions';
+import { ensureClusterSecurityGroup, imagePullFailureConsole, joinConditions, loadNetworkControls, networkFailureConsole, nodeSecurityGroups } from './network-conditions';
 import { type KubernetesNode, buildNode, privateDnsName } from './nodes';
 import { IamWorld, nodeIdentityVerdict, roleArnWithoutPath, type IdentityVerdict } from './identity';
 import type { ScenarioHealthIssue } from '../scenario-identity';
@@ -659,6 +659,7 @@ export class World {
       return;
     }
     if (instance.forcedJoin === undefined && this.refusedForIdentity(instance)) return;
+    if (instance.forcedJoin === undefined && verdict.s3Path === false) instance.s3Path = false;
     instance.bootstrap = 'joining';
     this.clock.scheduleAt(bootTime + this.timing.nodeJoinSeconds * MS, `join ${instanceId}`, () => this.join(instanceId, bootTime));
   }
@@ -823,7 +824,9 @@ export class World {
       bootId: this.ids.uuid(),
       resourceVersion: String(this.resourceVersion),
       registeredAt: new Date(bootTime + this.timing.nodeJoinSeconds * MS),
+      ...(instance.s3Path === false ? { ready: false } : {}),
     });
+    if (instance.s3Path === false) this.console(instance, imagePullFailureConsole(this.region, instance.privateIp));
     const name = privateDnsName(instance.privateIp, this.region);
     this.nodes.set(name, { clusterName: cluster.name, instanceId, node });
     instance.bootstrap = 'joined';

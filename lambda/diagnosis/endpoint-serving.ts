@@ -13,6 +13,7 @@ import type { Finding } from '../report';
 import type { CauseCheck } from './index';
 import {
   bootstrapInterfaceEndpoints,
+  endpointEvidence,
   endpointServiceOf,
   isEndpointOnly,
   routeTableOfSubnet,
@@ -43,10 +44,7 @@ export const checkEndpointServing: CauseCheck = (snapshot, context) => {
       message: `The ${endpointServiceOf(endpoint)} endpoint ${endpoint.vpcEndpointId} ${why}, so it does not serve the nodes of ${endpointSubnets.join(', ')}.`,
       remediable: false,
       evidence: {
-        vpcEndpointId: endpoint.vpcEndpointId,
-        serviceName: endpoint.serviceName,
-        vpcEndpointType: endpoint.vpcEndpointType,
-        state: endpoint.state,
+        ...endpointEvidence(endpoint),
         privateDnsEnabled: endpoint.privateDnsEnabled ?? null,
         securityGroupIds: endpoint.securityGroupIds ?? [],
         endpointSubnetIds: endpoint.subnetIds,

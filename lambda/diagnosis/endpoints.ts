@@ -29,7 +29,8 @@ export function missingEndpointServices(routeTableId: string, snapshot: Snapshot
   return missing;
 }
 
-function fixFor(service: string, snapshot: Snapshot, subnetIds: string[], routeTableId: string): string {
+/** The `aws ec2 create-vpc-endpoint` command that adds `service`'s endpoint (Gateway for s3, on `routeTableId`). */
+export function fixFor(service: string, snapshot: Snapshot, subnetIds: string[], routeTableId: string): string {
   const name = `com.amazonaws.${snapshot.region}.${service}`;
   if (service === 's3') {
     return `aws ec2 create-vpc-endpoint --vpc-id ${snapshot.network.vpcId} --vpc-endpoint-type Gateway --service-name ${name} --route-table-ids ${routeTableId}`;

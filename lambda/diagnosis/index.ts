@@ -21,6 +21,7 @@ import { checkDns } from './dns';
 import { checkEndpointAccess } from './endpoint-access';
 import { checkMissingEndpoints } from './endpoints';
 import { checkEndpointServing } from './endpoint-serving';
+import { checkS3PathOfNotReadyNodes } from './s3-path';
 import { checkNetworkAcls } from './network-acls';
 import { checkSecurityGroups } from './security-groups';
 import { checkNodeRoleTrustPolicy } from './trust-policy';
@@ -65,6 +66,7 @@ const CAUSE_CHECKS: readonly CauseCheck[] = [
   checkClusterHealth,
   checkMissingEndpoints,
   checkEndpointServing,
+  checkS3PathOfNotReadyNodes,
   checkDns,
   checkEndpointAccess,
   checkSecurityGroups,

@@ -28,6 +28,11 @@ export function isGatewayEndpoint(endpoint: VpcEndpointInfo): boolean {
   return endpoint.vpcEndpointType.toLowerCase() === 'gateway';
 }
 
+/** The DescribeVpcEndpoints fields a VPC endpoint finding is judged from (its evidence). */
+export function endpointEvidence(endpoint: VpcEndpointInfo): Record<string, unknown> {
+  return { vpcEndpointId: endpoint.vpcEndpointId, serviceName: endpoint.serviceName, vpcEndpointType: endpoint.vpcEndpointType, state: endpoint.state };
+}
+
 /** The VPC's interface endpoints for the bootstrap services (any state). */
 export function bootstrapInterfaceEndpoints(snapshot: Snapshot): VpcEndpointInfo[] {
   const services: readonly string[] = INTERFACE_ENDPOINT_SERVICES;

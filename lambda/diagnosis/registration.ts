@@ -196,7 +196,7 @@ function registrationFindings(
       resourceId: nodegroupName,
       message:
         `${notReady.length} node(s) registered but are NotReady: ${notReady.map((n) => n.name).join(', ')}. ` +
-        'The network path works for them (they registered); the remediator does not act on this.',
+        'They reached the cluster (they registered); a cause on their subnets (e.g. no S3 path to pull images) is named in its own finding. The remediator does not act on this.',
       remediable: false,
       evidence: {
         nodeNames: notReady.map((n) => n.name),

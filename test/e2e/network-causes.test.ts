@@ -18,7 +18,9 @@ async function remediate(scenario: Parameters<typeof startHarness>[0]['scenario'
       ['run', '--silent', '--prefix', PROJECT_ROOT, 'remediate', '--', '--cluster', 'eks-workshop', '--nodegroup', 'new_nodegroup_2', '--json', ...args],
       { ...harness.cliEnv('remediator'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POLL_SECONDS: '1' },
     );
-    const state = (await (await fetch(`${harness.emulator.awsEndpoint}/_emulator/state`)).json()) as { instances: { nodegroupName?: string; bootstrap: string; bootstrapDetail?: string }[] };
+    const state = (await (await fetch(`${harness.emulator.awsEndpoint}/_emulator/state`)).json()) as {
+      instances: { nodegroupName?: string; bootstrap: string; bootstrapDetail?: string; consoleOutput?: string[] }[];
+    };
     return {
       code: result.code,
       report: JSON.parse(result.stdout) as Report,
@@ -79,5 +81,27 @@ describe('network causes against the emulator (CLI)', () => {
     expect(report.outcome).toBe('REMEDIATED');
     expect(mutations).toContain('CreateRoute');
     expect(report.verification.status).toBe('joined');
+  });
+
+  it('no S3 path: the node registers but stays NotReady, and the report names the S3 gateway endpoint not on its table', async () => {
+    // Prepare: every interface endpoint serves the endpoint-only subnet; the s3 gateway endpoint is
+    // only on the private table, not on new-subnet-rt (and there is no 0.0.0.0/0 route).
+    const scenario = loadScenarioFile('vpc-endpoint-not-serving');
+    for (const e of scenario.vpcEndpoints ?? []) delete e.privateDnsEnabled;
+    scenario.vpcEndpoints!.find((e) => e.vpcEndpointId === 'vpce-0a1b2c3d4e5f60001')!.routeTableIds = ['rtb-0b2c3d4e5f6a7b8c9'];
+
+    // Act
+    const { report, mutations, nodes } = await remediate(scenario);
+
+    // Assess
+    expect(nodes.map((n) => n.bootstrap)).toEqual(['joined']);
+    expect(nodes[0]!.consoleOutput?.join('\n')).toContain('starport-layer-bucket.s3.us-west-2.amazonaws.com');
+    expect(report.instances).toEqual([expect.objectContaining({ registered: true, ready: false })]);
+    expect(codes(report)).toEqual(expect.arrayContaining(['NODES_NOT_READY', 'VPC_ENDPOINT_NOT_SERVING']));
+    const finding = report.findings.find((f) => f.code === 'VPC_ENDPOINT_NOT_SERVING');
+    expect(finding).toMatchObject({ severity: 'error', remediable: false, resourceId: 'vpce-0a1b2c3d4e5f60001' });
+    expect(finding!.evidence['fix']).toBe('aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-0a1b2c3d4e5f60001 --add-route-table-ids rtb-0e1f2a3b4c5d6e7f8');
+    expect(report.outcome).toBe('UNRESOLVED');
+    expect(mutations).toEqual([]);
   });
 });

@@ -35,6 +35,29 @@ describe('every subnet a replacement can land in', () => {
     ]);
   });
 
+  it('gives an endpoint-only launch subnet without instances no NAT route unless --allow-internet-egress (plan rule 8)', () => {
+    // Prepare: the second launch subnet is endpoint-only by design (an S3 gateway endpoint on its table, no 0.0.0.0/0).
+    const snapshot = twoSubnets();
+    snapshot.network.vpcEndpoints.push({
+      vpcEndpointId: 'vpce-0a1b2c3d4e5f6s301',
+      vpcId: SEED.vpcId,
+      serviceName: 'com.amazonaws.us-west-2.s3',
+      vpcEndpointType: 'Gateway',
+      state: 'available',
+      subnetIds: [],
+      routeTableIds: [SECOND_TABLE],
+    });
+
+    // Act
+    const refused = plan(snapshot, diagnose(snapshot, config()), config());
+    const allowed = plan(snapshot, diagnose(snapshot, config({ allowInternetEgress: true })), config({ allowInternetEgress: true }));
+
+    // Assess
+    expect(refused.actions.map((a) => `${a.type}:${a.resourceId}`)).toEqual([`CREATE_ROUTE:${SEED.newRouteTableId}`]);
+    expect(refused.unresolvedReason).toContain('endpoint-only by design');
+    expect(allowed.actions.map((a) => `${a.type}:${a.resourceId}`)).toContain(`CREATE_ROUTE:${SECOND_TABLE}`);
+  });
+
   it('does not recycle, and says why, when a launch subnet\'s path may not be fixed (main route table)', () => {
     // Prepare: the second subnet falls back to the VPC's main table, which is never changed by default.
     const snapshot = twoSubnets();
