@@ -11,18 +11,6 @@ export class ValidationError extends Error {
   }
 }
 
-/**
- * A broken internal invariant (a planned action without the detail execute needs): a bug, never
- * bad input. Unlike ValidationError it says nothing about AWS calls: it may arise mid-plan, after
- * earlier steps changed things, and the report then says what they changed.
- */
-export class InvariantError extends Error {
-  override readonly name = 'InvariantError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
 /** A resource the run needs does not exist (cluster, node group, route table...). */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
