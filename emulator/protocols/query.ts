@@ -4,7 +4,7 @@
  * (Auto Scaling). QueryParams reads them back as scalars, lists and structure lists.
  */
 import { AwsApiError } from '../errors';
-import type { HttpReply } from '../services/types';
+import type { HttpReply, ServiceErrors } from '../services/types';
 import { xmlEscape } from './xml';
 
 export function parseForm(text: string): Record<string, string> {
@@ -110,3 +110,15 @@ export function queryErrorReply(namespace: string, error: AwsApiError, requestId
     body: `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${namespace}"><Error><Type>${type}</Type><Code>${xmlEscape(error.code)}</Code><Message>${xmlEscape(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }
+
+/**
+ * Signing and throttling errors as the Query-protocol services answer them (IAM, SNS, STS):
+ * the same codes and messages across those services; each adds its own serverError and accessDenied.
+ */
+export const QUERY_SIGNING_ERRORS: Pick<ServiceErrors, 'missingAuthentication' | 'unknownAccessKey' | 'signatureMismatch' | 'throttle'> = {
+  missingAuthentication: () => new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
+  unknownAccessKey: () => new AwsApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403),
+  signatureMismatch: () =>
+    new AwsApiError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', 403),
+  throttle: () => new AwsApiError('Throttling', 'Rate exceeded', 400),
+};

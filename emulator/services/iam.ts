@@ -5,7 +5,7 @@
  * (known by ARN) and inline policies. Policy documents are URL-encoded JSON, as IAM returns them.
  */
 import { AwsApiError } from '../errors';
-import { parseForm, QueryParams, queryErrorReply } from '../protocols/query';
+import { parseForm, QUERY_SIGNING_ERRORS, QueryParams, queryErrorReply } from '../protocols/query';
 import { compact, xmlDocument, type XmlObject } from '../protocols/xml';
 import { MANAGED_POLICIES, type InstanceProfileRecord, type RoleRecord } from '../world/identity';
 import type { World } from '../world/world';
@@ -155,10 +155,7 @@ export const iam: ServiceProtocol = {
   },
 
   errors: {
-    missingAuthentication: () => new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
-    unknownAccessKey: () => new AwsApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403),
-    signatureMismatch: () => new AwsApiError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', 403),
-    throttle: () => new AwsApiError('Throttling', 'Rate exceeded', 400),
+    ...QUERY_SIGNING_ERRORS,
     serverError: () => new AwsApiError('ServiceFailure', 'An internal error occurred.', 500),
     accessDenied: (operation, callerArn) =>
       new AwsApiError('AccessDenied', `User: ${callerArn} is not authorized to perform: iam:${operation} because no identity-based policy allows the iam:${operation} action`, 403),

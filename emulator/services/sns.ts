@@ -7,7 +7,7 @@
  * at most 100 characters.
  */
 import { AwsApiError } from '../errors';
-import { parseForm, QueryParams, queryErrorReply } from '../protocols/query';
+import { parseForm, QUERY_SIGNING_ERRORS, QueryParams, queryErrorReply } from '../protocols/query';
 import { xmlDocument, type XmlObject } from '../protocols/xml';
 import type { World } from '../world/world';
 import type { ParsedCall, ServiceProtocol, ServiceRequest } from './types';
@@ -163,11 +163,7 @@ export function createSnsService(store: SnsStore): ServiceProtocol {
       return { operation: action as string, params: params.nested(), emitsCloudTrailEvent: false, execute };
     },
     errors: {
-      missingAuthentication: () => new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
-      unknownAccessKey: () => new AwsApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403),
-      signatureMismatch: () =>
-        new AwsApiError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', 403),
-      throttle: () => new AwsApiError('Throttling', 'Rate exceeded', 400),
+      ...QUERY_SIGNING_ERRORS,
       serverError: () => new AwsApiError('InternalError', 'An internal error occurred.', 500),
       accessDenied: (operation, callerArn) =>
         new AwsApiError('AuthorizationError', `User: ${callerArn} is not authorized to perform: SNS:${operation}`, 403),

@@ -3,7 +3,7 @@
  * SDK credential checks see which scenario principal they are.
  */
 import { AwsApiError } from '../errors';
-import { parseForm, QueryParams, queryErrorReply } from '../protocols/query';
+import { parseForm, QUERY_SIGNING_ERRORS, QueryParams, queryErrorReply } from '../protocols/query';
 import { xmlDocument } from '../protocols/xml';
 import type { ParsedCall, ServiceProtocol, ServiceRequest } from './types';
 
@@ -46,11 +46,7 @@ export const sts: ServiceProtocol = {
   },
 
   errors: {
-    missingAuthentication: () => new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
-    unknownAccessKey: () => new AwsApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403),
-    signatureMismatch: () =>
-      new AwsApiError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', 403),
-    throttle: () => new AwsApiError('Throttling', 'Rate exceeded', 400),
+    ...QUERY_SIGNING_ERRORS,
     serverError: () => new AwsApiError('InternalFailure', 'An internal error occurred.', 500),
     accessDenied: (operation, callerArn) =>
       new AwsApiError('AccessDenied', `User: ${callerArn} is not authorized to perform: sts:${operation}`, 403),
